@@ -1,0 +1,3 @@
+"""rubric-forms: one rubric source, print-ready Word forms and fillable PDF forms."""
+
+__version__ = "0.1.0"

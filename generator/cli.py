@@ -1,0 +1,82 @@
+"""The ``rubric-forms`` command line: a Chinese argparse front end over the subcommands.
+
+Each module in :mod:`generator.commands` adds one subcommand through its
+``register`` function; heavy libraries are imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import re
+import sys
+from collections.abc import Sequence
+
+from generator import __version__, commands
+from generator.errors import UserError
+
+ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 的值 \2 无效（可选：\3）"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"参数 \1 的值 \3 无效"),
+    (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
+    (r"argument (\S+): expected at least one argument", r"参数 \1 至少需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+)
+
+
+def translate(message: str) -> str:
+    """argparse's own error messages, in Chinese."""
+    for pattern, replacement in ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message
+
+
+class ChineseFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix or "用法：")
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are in Chinese; usage errors exit 2."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", ChineseFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示此帮助并退出")
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：用法错误：{translate(message)}\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="rubric-forms",
+        description="根据 rubrics.toml 生成可打印的 Word 自评表和可填写的 PDF 表单，并读取回收的 PDF 统计得分。",
+    )
+    parser.add_argument("--version", action="version", version=f"rubric-forms {__version__}", help="显示版本号并退出")
+    sub = parser.add_subparsers(title="子命令", dest="command", metavar="子命令", required=True)
+    modules = [importlib.import_module(f"{commands.__name__}.{m.name}") for m in pkgutil.iter_modules(commands.__path__)]
+    for module in sorted(modules, key=lambda m: m.ORDER):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""One module per subcommand; each defines ``ORDER``, ``register(subparsers)`` and a runner."""

@@ -1,0 +1,36 @@
+"""``rubric-forms check``: validate rubrics.toml and print a summary of each rubric."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from generator.paths import DEFAULT_RUBRICS
+
+ORDER = 10
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="检查 rubrics.toml 并列出每份评分表的摘要",
+        description="检查评分标准文件是否正确，并列出每份评分表的评审项目、评审细项、分数区间、总分和指纹。",
+    )
+    parser.add_argument(
+        "rubrics",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_RUBRICS,
+        metavar="RUBRICS",
+        help="评分标准文件（默认：项目自带的 rubrics.toml）",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from generator.loader import load
+    from generator.textrender import render
+
+    rubrics = load(args.rubrics)
+    print(render("check.txt.j2", source=rubrics.source, rubrics=list(rubrics)), end="")
+    return 0
