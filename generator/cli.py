@@ -63,7 +63,9 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"rubric-forms {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(title="子命令", dest="command", metavar="子命令", required=True)
-    modules = [importlib.import_module(f"{commands.__name__}.{m.name}") for m in pkgutil.iter_modules(commands.__path__)]
+    modules = [
+        importlib.import_module(f"{commands.__name__}.{m.name}") for m in pkgutil.iter_modules(commands.__path__)
+    ]
     for module in sorted(modules, key=lambda m: m.ORDER):
         module.register(sub)
     return parser

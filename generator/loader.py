@@ -8,6 +8,7 @@ rubric) and the rule broken, in Chinese.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Callable
@@ -186,7 +187,7 @@ def _header(checker: _Checker, entries: list[Any], path: str) -> tuple[HeaderFie
     checker.ids([(p, f.id) for p, f in fields], "表头填写项")
     totals = sum(1 for _, f in fields if f.kind == "total")
     if entries and totals != 1:
-        checker.fail(path, f"表头必须恰好有一个 kind = \"total\" 的自评总分项，实际有 {totals} 个")
+        checker.fail(path, f'表头必须恰好有一个 kind = "total" 的自评总分项，实际有 {totals} 个')
     return tuple(f for _, f in fields) if totals == 1 else None
 
 
@@ -279,7 +280,7 @@ def _check_band_order(checker: _Checker, bands: tuple[Band, ...], name: str, poi
         (lambda prev, band: band.min < prev.min, "没有按分数从低到高排列"),
         (lambda prev, band: band.min <= prev.max, "与前一档分数区间重叠"),
     ]
-    for n, (prev, band) in enumerate(zip(bands, bands[1:]), 2):
+    for n, (prev, band) in enumerate(itertools.pairwise(bands), 2):
         for broken, reason in rules:
             if broken(prev, band):
                 checker.fail(f"{path}[{n}]", f"评分标准{band.label}{reason}（前一档为{prev.label}）")
