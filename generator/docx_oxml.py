@@ -1,0 +1,87 @@
+"""Small builders for WordprocessingML that python-docx has no API for.
+
+python-docx covers paragraphs, runs, tables, merges, sections and styles; the
+form also needs row, cell and table properties (repeated header rows, rows
+that cannot split, borders, margins), content controls and fonts for East
+Asian text.  These helpers build those elements and put them where the schema
+wants them, so the rest of the writer reads like python-docx code.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from docx.oxml.ns import qn
+from docx.oxml.parser import OxmlElement
+from docx.oxml.xmlchemy import BaseOxmlElement
+
+TWIPS_PER_MM = 1440 / 25.4
+MM_PER_PT = 25.4 / 72
+IDEOGRAPHIC_SPACE = "\u3000"
+
+
+def w(tag: str, *children: BaseOxmlElement, **attrs: str | int) -> BaseOxmlElement:
+    """A ``w:`` element: ``w("w:jc", val="center")``; attribute names are given without prefix."""
+    element = OxmlElement(tag, {qn(f"w:{name}"): str(value) for name, value in attrs.items()})
+    element.extend(children)
+    return element
+
+
+# Child order of the property elements this writer touches (ISO/IEC 29500 sequences; Word
+# rejects a file whose children are out of order).  w:trPr is a choice: any order is valid.
+_CHILD_ORDER = {
+    qn("w:rPr"): (
+        *("w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike"),
+        *("w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid"),
+        *("w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz"),
+        *("w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign"),
+        *("w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"),
+    ),
+    qn("w:tblPr"): (
+        *("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize"),
+        *("w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders"),
+        *("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription"),
+    ),
+    qn("w:tcPr"): (
+        *("w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd"),
+        *("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"),
+    ),
+}
+
+
+def set_child(parent: BaseOxmlElement, child: BaseOxmlElement) -> BaseOxmlElement:
+    """Put ``child`` into ``parent`` at its schema position, replacing one of the same tag."""
+    for old in parent.findall(child.tag):
+        parent.remove(old)
+    order = _CHILD_ORDER.get(parent.tag, ())
+    position = next((i for i, name in enumerate(order) if qn(name) == child.tag), len(order))
+    parent.insert_element_before(child, *order[position + 1 :])
+    return child
+
+
+def twips(mm: float) -> int:
+    """Millimetres as twentieths of a point, Word's unit for widths and heights."""
+    return round(mm * TWIPS_PER_MM)
+
+
+def em_mm(size_pt: float) -> float:
+    """The width of one Chinese character (one em) at ``size_pt``, in millimetres."""
+    return size_pt * MM_PER_PT
+
+
+def text_width_mm(text: str, size_pt: float) -> float:
+    """Printed width of ``text``: a full-width character is one em, any other about half an em."""
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    return ems * em_mm(size_pt)
+
+
+def blank(width_mm: float, size_pt: float) -> str:
+    """Ideographic spaces that fill ``width_mm`` at ``size_pt`` without exceeding it."""
+    return IDEOGRAPHIC_SPACE * max(1, math.floor(width_mm / em_mm(size_pt)))
+
+
+def borders(tag: str, sides: dict[str, str], size_eighths: int = 4) -> BaseOxmlElement:
+    """``w:tblBorders`` / ``w:tcBorders``: each side ``single`` or ``nil``."""
+    lines = (w(f"w:{side}", val=style, sz=size_eighths, space=0, color="000000") for side, style in sides.items())
+    return w(tag, *lines)
