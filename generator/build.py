@@ -7,6 +7,7 @@ from pathlib import Path
 from generator.docx_writer import write_docx
 from generator.layout import build_layout
 from generator.loader import load
+from generator.pdf_fonts import FontSettings
 from generator.pdf_writer import write_pdf
 
 
@@ -15,14 +16,17 @@ def form_filename(title: str, suffix: str) -> str:
     return f"{title}{suffix}"
 
 
-def build_all(rubrics_path: Path, out_dir: Path) -> list[Path]:
-    """Write the .docx and the fillable .pdf of every rubric into ``out_dir``; return the paths."""
+def build_all(rubrics_path: Path, out_dir: Path, fonts: FontSettings | None = None) -> list[Path]:
+    """Write the .docx and the fillable .pdf of every rubric into ``out_dir``; return the paths.
+
+    ``fonts`` chooses the PDF's font files (default: the bundled Noto fonts).
+    """
     written: list[Path] = []
     for rubric in load(rubrics_path):
         layout = build_layout(rubric)
         docx_path = out_dir / form_filename(rubric.title, ".docx")
         pdf_path = out_dir / form_filename(rubric.title, ".pdf")
         write_docx(layout, docx_path)
-        write_pdf(layout, pdf_path)
+        write_pdf(layout, pdf_path, fonts)
         written += [docx_path, pdf_path]
     return written

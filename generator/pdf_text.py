@@ -1,0 +1,54 @@
+"""Line breaking for Chinese text, as Word does it: any character may end a line,
+except that closing punctuation never starts a line, opening punctuation never
+ends one, and points labels (``（1-6分）``) and runs of Latin letters and digits
+stay whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+NO_LINE_START = set("，。、；：？！）》」』”’】〕…—·%,.;:?!)]}")
+NO_LINE_END = set("（《「『“‘【〔([{")
+# A points label such as （1-6分） is one piece; so is a run of Latin letters and digits.
+TOKEN = re.compile(r"（[0-9\-]+分）|[A-Za-z0-9.%\-]+|.", re.DOTALL)
+
+Measure = Callable[[str], float]
+
+
+def _tokens(text: str) -> list[str]:
+    """Unbreakable pieces: one CJK character, or a run of Latin letters and digits,
+    with any closing punctuation glued to the piece before it and opening
+    punctuation glued to the piece after it."""
+    pieces: list[str] = []
+    pending_open = ""
+    for token in TOKEN.findall(text):
+        if token in NO_LINE_END:
+            pending_open += token
+        elif token in NO_LINE_START and pieces and not pending_open:
+            pieces[-1] += token
+        else:
+            pieces.append(pending_open + token)
+            pending_open = ""
+    if pending_open:
+        pieces.append(pending_open)
+    return pieces
+
+
+def wrap(text: str, width: float, measure: Measure) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` (a piece wider than a line stands alone).
+
+    Explicit newlines are kept as line breaks.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for piece in _tokens(paragraph):
+            if line and measure(line + piece) > width:
+                lines.append(line)
+                line = piece
+            else:
+                line += piece
+        lines.append(line)
+    return lines

@@ -1,0 +1,15 @@
+// Fill a PDF form the way Firefox's viewer does and save it with pdf.js's saveDocument().
+// Usage: node fill.mjs FORM.pdf OUT.pdf VALUES.json   (VALUES.json: {"field-name": "value", ...})
+import { readFile, writeFile } from "node:fs/promises";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+
+const [source, target, valuesFile] = process.argv.slice(2);
+const values = JSON.parse(await readFile(valuesFile, "utf8"));
+const document = await getDocument({ data: new Uint8Array(await readFile(source)), verbosity: 0 }).promise;
+const fields = await document.getFieldObjects();
+for (const [name, value] of Object.entries(values)) {
+  if (!fields[name]) throw new Error(`no field named ${name}`);
+  for (const widget of fields[name]) document.annotationStorage.setValue(widget.id, { value });
+}
+await writeFile(target, await document.saveDocument());
+await document.destroy();

@@ -1,0 +1,140 @@
+"""The AcroForm of each written PDF: names, tooltips, flags, scripts, /CO, fonts, placement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import IndirectObject
+
+from generator.fields import form_fields, score_fields
+from generator.layout import SCORE_COL, build_layout
+from generator.model import RubricSet
+from generator.pdf_scripts import accepted_ranges
+from tests.pdf_support import MM, build_pdfs, squash, widgets
+
+READ_ONLY, MULTILINE = 1, 1 << 12
+
+
+@pytest.fixture(scope="module")
+def pdfs(rubric_set: RubricSet, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_pdfs(rubric_set, tmp_path_factory.mktemp("pdf_form"))
+
+
+@pytest.fixture(scope="module", params=["star", "team", "manager"])
+def form(request: pytest.FixtureRequest, rubric_set: RubricSet, pdfs: dict[str, Path]):
+    rubric = rubric_set.get(request.param)
+    return rubric, PdfReader(pdfs[request.param])
+
+
+def js(annot, event: str) -> str:
+    return str(annot["/AA"][event].get_object()["/JS"])
+
+
+def test_fields_are_exactly_the_contract_in_tab_order(form) -> None:
+    rubric, reader = form
+    expected = [f.name for f in form_fields(rubric)]
+    acro = reader.trailer["/Root"]["/AcroForm"]
+    assert [str(ref.get_object()["/T"]) for ref in acro["/Fields"]] == expected
+    on_pages = [name for page in reader.pages for name in (str(a.get_object()["/T"]) for a in page["/Annots"])]
+    assert on_pages == expected
+
+
+def test_tooltips_are_the_chinese_labels(form) -> None:
+    rubric, reader = form
+    found = widgets(reader)
+    for field in form_fields(rubric):
+        assert found[field.name][1]["/TU"] == field.label
+    assert found[f"{rubric.id}-review_date"][1]["/TU"] == "审核日期"
+
+
+def test_kinds_flags_and_alignment(form) -> None:
+    rubric, reader = form
+    found = widgets(reader)
+    for field in form_fields(rubric):
+        annot = found[field.name][1]
+        flags = int(annot.get("/Ff", 0))
+        assert annot["/F"] == 4, "every widget prints"
+        assert "/BG" not in annot.get("/MK", {}) or field.kind == "review_date"
+        assert "/BC" not in annot.get("/MK", {}), "no border on paper"
+        if field.kind == "seal":
+            assert annot["/FT"] == "/Sig"
+            continue
+        assert annot["/FT"] == "/Tx"
+        assert str(annot["/DA"]).startswith("/STSong ")
+        assert bool(flags & READ_ONLY) == (field.kind == "total")
+        assert bool(flags & MULTILINE) == (field.kind == "review")
+        if field.kind == "score":
+            assert annot["/MaxLen"] == len(str(field.max_score))
+            assert annot["/Q"] == 1
+
+
+def test_score_scripts_check_whole_numbers_and_bands(form) -> None:
+    rubric, reader = form
+    found = widgets(reader)
+    for field in score_fields(rubric):
+        annot = found[field.name][1]
+        assert "AFNumber_Keystroke(0," in js(annot, "/K")
+        assert "AFNumber_Format(0," in js(annot, "/F")
+        validate = js(annot, "/V")
+        assert validate.isascii()
+        ranges = accepted_ranges(field.subitem)
+        assert f"var ranges = {json.dumps([list(r) for r in ranges])};" in validate
+        assert "app.alert(" in validate and "event.rc = false" in validate
+
+
+def test_total_sums_the_scores_and_is_in_co(form) -> None:
+    rubric, reader = form
+    found = widgets(reader)
+    total = found[f"{rubric.id}-total"][1]
+    calculate = js(total, "/C")
+    assert calculate.startswith('AFSimple_Calculate("SUM", new Array(')
+    for field in score_fields(rubric):
+        assert f'"{field.name}"' in calculate
+    co = reader.trailer["/Root"]["/AcroForm"]["/CO"]
+    assert [str(ref.get_object()["/T"]) for ref in co] == [f"{rubric.id}-total"]
+
+
+def test_field_font_is_standard_cjk_font_in_dr(form) -> None:
+    _, reader = form
+    acro = reader.trailer["/Root"]["/AcroForm"]
+    raw = acro["/DR"]["/Font"].get_object().raw_get("/STSong")
+    assert not isinstance(raw, IndirectObject), "direct, so that pdftk-java falls back instead of failing"
+    font = raw.get_object()
+    assert font["/Subtype"] == "/Type0"
+    assert font["/BaseFont"] == "/STSong-Light"
+    assert font["/Encoding"] == "/UniGB-UCS2-H"
+    descendant = font["/DescendantFonts"][0].get_object()
+    assert descendant["/CIDSystemInfo"]["/Ordering"] == "GB1"
+    assert "/FontFile" not in descendant["/FontDescriptor"] and "/FontFile2" not in descendant["/FontDescriptor"]
+
+
+def test_score_fields_sit_in_the_score_column_beside_their_sub_item(form) -> None:
+    rubric, reader = form
+    layout = build_layout(rubric)
+    left = layout.margin_mm + sum(c.width_mm for c in layout.columns[:SCORE_COL])
+    right = left + layout.columns[SCORE_COL].width_mm
+    page_text = [squash(page.extract_text()) for page in reader.pages]
+    found = widgets(reader)
+    for field in score_fields(rubric):
+        page, annot = found[field.name]
+        x0, _, x1, _ = (float(v) for v in annot["/Rect"])
+        assert left * MM < x0 < x1 < right * MM
+        assert squash(field.subitem.label) in page_text[page]
+
+
+def test_seal_area_is_at_least_50_mm_square_on_the_seal_line_page(form) -> None:
+    rubric, reader = form
+    page, seal = widgets(reader)[f"{rubric.id}-seal"]
+    x0, y0, x1, y1 = (float(v) for v in seal["/Rect"])
+    assert x1 - x0 >= 50 * MM - 0.01 and y1 - y0 >= 50 * MM - 0.01
+    assert "（盖章）" in squash(reader.pages[page].extract_text())
+
+
+def test_fields_have_blank_appearances(form) -> None:
+    _, reader = form
+    for _, annot in widgets(reader).values():
+        appearance = annot["/AP"]["/N"].get_object()
+        assert appearance.get_data() == b""
