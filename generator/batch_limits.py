@@ -1,0 +1,30 @@
+"""The per-batch settings of reading: worker count, per-file timeout and memory cap (no heavy imports)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MEMORY_MB = 1024
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLimits:
+    """``jobs`` worker processes (0: one per CPU), each file read within ``timeout_s`` and ``memory_mb``."""
+
+    jobs: int = 0
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or default_jobs()
