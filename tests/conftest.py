@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,13 @@ def rubric_set() -> RubricSet:
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return (FIXTURES / "seed.txt").read_text(encoding="utf-8")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """With RUBRIC_FORMS_REQUIRE_TOOLS=1 (set by CI), a test skipped for a missing program fails instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("RUBRIC_FORMS_REQUIRE_TOOLS") == "1":
+        report.outcome = "failed"
+        report.longrepr = f"RUBRIC_FORMS_REQUIRE_TOOLS=1 but the test was skipped: {report.longrepr}"

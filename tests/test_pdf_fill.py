@@ -21,7 +21,7 @@ from generator.fields import form_fields
 from generator.model import Rubric, RubricSet
 from generator.pdf_scripts import score_validate
 from tests.pdf_support import build_pdfs, dark_pixels, has_tool, render_gray, widgets
-from tests.read_fillers import fill_pdftk, fill_pymupdf
+from tests.read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, pdfjs_available
 
 DPI = 100
 NAMES = ("张三丰", "李四光")
@@ -76,33 +76,8 @@ def fill_values_only(source: Path, values: dict[str, str], target: Path) -> None
     writer.write(target)
 
 
-PDFJS_DIR = Path(__file__).resolve().parent / "pdfjs"
-# Fill and save with pdf.js as Firefox's viewer does, which ships Adobe's CMaps (cMapUrl) and so can
-# encode Chinese in the STSong-Light field font.  Runs in tests/pdfjs, where pdfjs-dist is installed.
-PDFJS_FILL = """
-import { readFile, writeFile } from "node:fs/promises";
-import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
-const [source, target, valuesJson] = process.argv.slice(1);
-const base = new URL("./node_modules/pdfjs-dist/", `file://${process.cwd()}/`);
-const document = await getDocument({
-  data: new Uint8Array(await readFile(source)), verbosity: 0,
-  cMapUrl: new URL("cmaps/", base).pathname, cMapPacked: true,
-  standardFontDataUrl: new URL("standard_fonts/", base).pathname,
-}).promise;
-const fields = await document.getFieldObjects();
-for (const [name, value] of Object.entries(JSON.parse(valuesJson)))
-  for (const widget of fields[name]) document.annotationStorage.setValue(widget.id, { value });
-await writeFile(target, await document.saveDocument());
-"""
-
-
-def pdfjs_installed() -> bool:
-    return has_tool("node") and (PDFJS_DIR / "node_modules" / "pdfjs-dist").is_dir()
-
-
 def fill_with_pdfjs(source: Path, values: dict[str, str], target: Path) -> None:
-    command = ["node", "--input-type=module", "-e", PDFJS_FILL, str(source), str(target), json.dumps(values)]
-    subprocess.run(command, check=True, capture_output=True, cwd=PDFJS_DIR, timeout=120)
+    fill_pdfjs(source, target, values)
 
 
 FILLERS = {
@@ -115,7 +90,7 @@ FILLERS = {
 
 
 def skip_if_missing(filler: str) -> None:
-    if filler == "pdfjs" and not pdfjs_installed():
+    if filler == "pdfjs" and not pdfjs_available():
         pytest.skip("node or pdfjs-dist (tests/pdfjs) not installed")
     if filler == "pdftk" and not has_tool("pdftk"):
         pytest.skip("pdftk-java not installed")
