@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import re
 import sys
 from collections.abc import Sequence
 
 from generator import __version__, commands
 from generator.errors import UserError
+
+COMMANDS = ("check", "build", "read", "personalize", "mail")
+"""The subcommand modules in `generator.commands`, in the order `--help` lists them."""
 
 ARGPARSE_MESSAGES = (
     (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
@@ -63,11 +65,8 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"rubric-forms {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(title="子命令", dest="command", metavar="子命令", required=True)
-    modules = [
-        importlib.import_module(f"{commands.__name__}.{m.name}") for m in pkgutil.iter_modules(commands.__path__)
-    ]
-    for module in sorted(modules, key=lambda m: m.ORDER):
-        module.register(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"{commands.__name__}.{name}").register(sub)
     return parser
 
 

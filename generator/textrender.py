@@ -12,10 +12,10 @@ from generator.paths import TEMPLATES_DIR
 
 @cache
 def environment() -> Environment:
-    """One environment for all templates; HTML templates are autoescaped."""
+    """One environment for all templates; HTML and XML templates (``*.html.j2`` too) are autoescaped."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html", "htm", "xml"]),
+        autoescape=select_autoescape(["html", "htm", "xml", "html.j2", "xml.j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,1 +1,1 @@
-"""One module per subcommand; each defines ``ORDER``, ``register(subparsers)`` and a runner."""
+"""One module per subcommand, each with ``register(subparsers)`` and its runner; shared arguments in ``options``."""

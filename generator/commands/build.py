@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from generator.paths import DEFAULT_OUTPUT, DEFAULT_RUBRICS
-
-ORDER = 20
+from generator.commands.options import add_font_options, add_out_option, add_rubrics_positional, font_settings
+from generator.paths import DEFAULT_OUTPUT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,31 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:
             "可用 --font / --title-font 或环境变量 RUBRIC_FORMS_FONT / RUBRIC_FORMS_TITLE_FONT 换成自己的字体文件。"
         ),
     )
-    parser.add_argument(
-        "rubrics",
-        nargs="?",
-        type=Path,
-        default=DEFAULT_RUBRICS,
-        metavar="RUBRICS",
-        help="评分标准文件（默认：项目自带的 rubrics.toml）",
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUTPUT, metavar="目录", help="输出目录（默认：output）")
-    parser.add_argument(
-        "--font",
-        type=Path,
-        metavar="字体文件",
-        help="PDF 正文字体（.ttf/.otf/.ttc，如 simsun.ttc；集合取第一个字体；默认：思源宋体）",
-    )
-    parser.add_argument("--title-font", type=Path, metavar="字体文件", help="PDF 标题字体（默认：思源黑体）")
+    add_rubrics_positional(parser)
+    add_out_option(parser, DEFAULT_OUTPUT)
+    add_font_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from generator.build import build_all
-    from generator.pdf_fonts import FontSettings
 
-    env = FontSettings.from_env()
-    fonts = FontSettings(body=args.font or env.body, title=args.title_font or env.title)
-    for path in build_all(args.rubrics, args.out, fonts):
+    for path in build_all(args.rubrics, args.out, font_settings(args)):
         print(f"已生成：{path}")
     return 0

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from generator.paths import DEFAULT_RUBRICS
-
-ORDER = 10
+from generator.commands.options import add_rubrics_positional
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,14 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="检查 rubrics.toml 并列出每份评分表的摘要",
         description="检查评分标准文件是否正确，并列出每份评分表的评审项目、评审细项、分数区间、总分和指纹。",
     )
-    parser.add_argument(
-        "rubrics",
-        nargs="?",
-        type=Path,
-        default=DEFAULT_RUBRICS,
-        metavar="RUBRICS",
-        help="评分标准文件（默认：项目自带的 rubrics.toml）",
-    )
+    add_rubrics_positional(parser)
     parser.set_defaults(run=run)
 
 

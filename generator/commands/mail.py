@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.commands.personalize import add_common_arguments, font_settings, progress, report_problems
+from generator.commands.options import font_settings, progress, report_problems
+from generator.commands.personalize import add_common_arguments
 from generator.paths import DEFAULT_OUTPUT
 from generator.smtp_send import DEFAULT_PASSWORD_ENV
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from generator.mail import MailSettings
     from generator.roster import Applicant, Roster
     from generator.smtp_send import SendSummary, SmtpSettings
 
-ORDER = 50
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "邮件"
 LOG_NAME = "发送记录.jsonl"
 

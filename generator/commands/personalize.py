@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
-from generator.paths import DEFAULT_OUTPUT, DEFAULT_RUBRICS
+from generator.commands.options import (
+    add_font_options,
+    add_out_option,
+    add_rubrics_option,
+    font_settings,
+    progress,
+    report_problems,
+)
+from generator.paths import DEFAULT_OUTPUT
 
-if TYPE_CHECKING:
-    from generator.pdf_fonts import FontSettings
-
-T = TypeVar("T")
-ORDER = 40
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "个人表格"
 ROSTER_HELP = (
     "花名册（.xlsx 或 .csv；CSV 可为 UTF-8、带 BOM 的 UTF-8 或 GB18030），列：表格、姓名或班组名称、单位、岗位、邮箱"
@@ -24,20 +24,9 @@ ROSTER_HELP = (
 def add_common_arguments(parser: argparse.ArgumentParser, default_out: Path) -> None:
     """Arguments ``personalize`` and ``mail`` share: the roster, rubrics, output folder and fonts."""
     parser.add_argument("roster", type=Path, metavar="ROSTER", help=ROSTER_HELP)
-    parser.add_argument(
-        "--rubrics",
-        type=Path,
-        default=DEFAULT_RUBRICS,
-        metavar="文件",
-        help="评分标准文件（默认：项目自带的 rubrics.toml）",
-    )
-    parser.add_argument(
-        "--out", type=Path, default=default_out, metavar="目录", help=f"输出目录（默认：{default_out}）"
-    )
-    parser.add_argument("--font", type=Path, metavar="字体文件", help="PDF 正文字体（默认：思源宋体；与 build 相同）")
-    parser.add_argument(
-        "--title-font", type=Path, metavar="字体文件", help="PDF 标题字体（默认：思源黑体；与 build 相同）"
-    )
+    add_rubrics_option(parser)
+    add_out_option(parser, default_out)
+    add_font_options(parser)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,20 +41,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_common_arguments(parser, DEFAULT_FOLDER)
     parser.set_defaults(run=run)
-
-
-def font_settings(args: argparse.Namespace) -> FontSettings:
-    from generator.pdf_fonts import FontSettings
-
-    env = FontSettings.from_env()
-    return FontSettings(body=args.font or env.body, title=args.title_font or env.title)
-
-
-def progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
-    """A progress bar on an interactive terminal; the plain items otherwise."""
-    from tqdm import tqdm
-
-    return tqdm(items, desc=description, total=total, unit="份", disable=not sys.stderr.isatty(), leave=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,8 +63,3 @@ def run(args: argparse.Namespace) -> int:
     report_problems(missing)
     print(render("personalize_summary.txt.j2", roster=roster, written=written, missing=missing, out=args.out), end="")
     return 1 if roster.problems or missing else 0
-
-
-def report_problems(problems: Iterable[object]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.batch_limits import DEFAULT_TIMEOUT_S, BatchLimits
-from generator.paths import DEFAULT_OUTPUT, DEFAULT_RUBRICS
+from generator.commands.options import add_out_option, add_rubrics_option
+from generator.paths import DEFAULT_OUTPUT
 
 if TYPE_CHECKING:
     from generator.tabulate import Tabulation
 
-ORDER = 30
 SUMMARY_FILES = 10
 
 
@@ -28,14 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="路径", help="PDF 文件或包含 PDF 的文件夹")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUTPUT, metavar="目录", help="输出目录（默认：output）")
-    parser.add_argument(
-        "--rubrics",
-        type=Path,
-        default=DEFAULT_RUBRICS,
-        metavar="文件",
-        help="评分标准文件（默认：项目自带的 rubrics.toml）",
-    )
+    add_out_option(parser, DEFAULT_OUTPUT)
+    add_rubrics_option(parser)
     parser.add_argument("--jobs", type=int, default=0, metavar="N", help="同时读取的进程数（默认：CPU 核数）")
     parser.add_argument(
         "--timeout",
