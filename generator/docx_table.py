@@ -24,9 +24,10 @@ from docx.table import Table, _Cell
 from generator.docx_controls import add_text_control
 from generator.docx_oxml import blank, borders, set_child, twips, w
 from generator.docx_styles import TABLE_HEAD_STYLE_ID, TABLE_TEXT_STYLE_ID
-from generator.layout import Cell, CellRole, FormLayout
+from generator.layout import Align, Cell, FormLayout
 
-ALIGNMENT: dict[CellRole, str] = {"item": "center", "subitem": "center", "band": "both", "score": "center"}
+JC: dict[Align, str] = {"left": "left", "center": "center", "justify": "both"}
+"""The layout's alignments as OOXML ``w:jc`` values."""
 """``w:jc`` of each kind of body cell: names and scores centred, band texts justified."""
 ALL_SIDES = ("top", "left", "bottom", "right", "insideH", "insideV")
 
@@ -104,14 +105,14 @@ def _add_body(table: Table, layout: FormLayout) -> None:
         if spec.row_span > 1:
             _merge_down(grid, spec)
         _fill_cell(grid[spec.row][spec.column], spec, table, layout)
-    roles = {spec.column: spec.role for spec in layout.cells}
+    aligns = {spec.column: spec.align for spec in layout.cells}
     keep = {row for group in layout.groups for row in range(group.first, group.first + group.count - 1)}
     for index, tr in enumerate(body):
         keep_row_together(tr)
         for column, tc in enumerate(tr.tc_lst):
             set_child(tc.tcPr, w("w:vAlign", val="center"))
             for p in tc.p_lst:
-                p.insert(0, _paragraph_properties(ALIGNMENT[roles[column]], index in keep))
+                p.insert(0, _paragraph_properties(JC[aligns[column]], index in keep))
 
 
 def add_rubric_table(document: Document, layout: FormLayout) -> Table:

@@ -26,6 +26,10 @@ from generator.model import Rubric
 
 FontRole = Literal["title", "body"]
 CellRole = Literal["item", "subitem", "band", "score"]
+Align = Literal["left", "center", "justify"]
+
+CELL_ALIGN: dict[CellRole, Align] = {"item": "center", "subitem": "center", "band": "justify", "score": "center"}
+"""How each kind of table cell aligns its text; band texts are justified where the writer can."""
 
 PAGE_WIDTH_MM = 210.0
 PAGE_HEIGHT_MM = 297.0
@@ -75,6 +79,10 @@ class Cell:
     row_span: int
     text: str = ""
     field: FormField | None = None
+
+    @property
+    def align(self) -> Align:
+        return CELL_ALIGN[self.role]
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,7 +208,7 @@ class FormRenderer:
         top, bottom = row_top[first - rows.first], row_top[stop - rows.first]
         self.canvas.rect(x0, bottom, x1 - x0, top - bottom)
         if cell.row == first and cell.text:
-            align = "left" if cell.role == "band" else "center"
+            align = "left" if cell.align == "justify" else cell.align  # lines are drawn ragged-right
             self.lines((x0, x1, top, bottom), g.cell_lines[cell], self.styles.table, align)
         if cell.field is not None:
             middle, half = (top + bottom) / 2, min(SCORE_FIELD_HEIGHT, top - bottom - 2 * FIELD_INSET) / 2

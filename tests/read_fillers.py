@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import pymupdf
 from pypdf import PdfReader, PdfWriter
@@ -81,15 +81,11 @@ def fill_pymupdf(source: Path, target: Path, values: Mapping[str, str]) -> Path:
 
 
 def xfdf(values: Mapping[str, str]) -> str:
-    fields = "".join(f"<field name={quoteattr(k)}><value>{_xml_text(v)}</value></field>" for k, v in values.items())
+    fields = "".join(f"<field name={quoteattr(k)}><value>{escape(v)}</value></field>" for k, v in values.items())
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<xfdf xmlns="http://ns.adobe.com/xfdf/" xml:space="preserve"><fields>{fields}</fields></xfdf>\n'
     )
-
-
-def _xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fill_pdftk(source: Path, target: Path, values: Mapping[str, str]) -> Path:

@@ -48,23 +48,14 @@ def values_for(rubric: Rubric, name: str) -> dict[str, str]:
     return values
 
 
-def fill_with_pypdf(source: Path, values: dict[str, str], target: Path) -> None:
+def fill_with_pypdf(source: Path, target: Path, values: dict[str, str]) -> None:
     writer = PdfWriter(clone_from=source)
     for page in writer.pages:
         writer.update_page_form_field_values(page, values, auto_regenerate=False)
     writer.write(target)
 
 
-def fill_with_pymupdf(source: Path, values: dict[str, str], target: Path) -> None:
-    fill_pymupdf(source, target, values)
-
-
-def fill_with_pdftk(source: Path, values: dict[str, str], target: Path) -> None:
-    """pdftk-java's fill_form with a UTF-8 XFDF and need_appearances (its own appearances lack Chinese)."""
-    fill_pdftk(source, target, values)
-
-
-def fill_values_only(source: Path, values: dict[str, str], target: Path) -> None:
+def fill_values_only(source: Path, target: Path, values: dict[str, str]) -> None:
     """Set /V and /NeedAppearances without drawing anything: the viewer must draw from /DA."""
     writer = PdfWriter(clone_from=source)
     for _, annot in widgets(writer).values():
@@ -76,16 +67,12 @@ def fill_values_only(source: Path, values: dict[str, str], target: Path) -> None
     writer.write(target)
 
 
-def fill_with_pdfjs(source: Path, values: dict[str, str], target: Path) -> None:
-    fill_pdfjs(source, target, values)
-
-
 FILLERS = {
     "pypdf": fill_with_pypdf,
-    "pymupdf": fill_with_pymupdf,
+    "pymupdf": fill_pymupdf,
     "viewer": fill_values_only,
-    "pdfjs": fill_with_pdfjs,
-    "pdftk": fill_with_pdftk,
+    "pdfjs": fill_pdfjs,
+    "pdftk": fill_pdftk,
 }
 
 
@@ -112,7 +99,7 @@ def test_round_trip_every_field(filler: str, rubric_id: str, rubric_set: RubricS
     rubric = rubric_set.get(rubric_id)
     values = values_for(rubric, NAMES[0])
     filled = tmp_path / "filled.pdf"
-    FILLERS[filler](pdfs[rubric_id], values, filled)
+    FILLERS[filler](pdfs[rubric_id], filled, values)
     assert read_with_pypdf(filled) == values
     assert read_with_pymupdf(filled) == values
 
@@ -126,7 +113,7 @@ def test_chinese_values_show_when_rendered(filler: str, rubric_set: RubricSet, p
     inks = []
     for index, name in enumerate(NAMES):
         filled = tmp_path / f"filled{index}.pdf"
-        FILLERS[filler](pdfs["star"], values_for(rubric, name), filled)
+        FILLERS[filler](pdfs["star"], filled, values_for(rubric, name))
         image = render_gray(filled, 1, DPI, tmp_path / f"filled{index}")
         rect = tuple(float(v) for v in widgets(PdfReader(filled))["star-applicant-name"][1]["/Rect"])
         inks.append((dark_pixels(image, rect, DPI), crop(image, rect)))
