@@ -107,8 +107,10 @@ def font_digest(path: Path) -> str:
     """SHA-256 of a font file (memoised per path, size and modification time)."""
     try:
         stat = path.stat()
+    except FileNotFoundError:
+        raise FontError(f"找不到字体文件 {path}，请检查路径") from None
     except OSError as exc:
-        raise FontError(f"找不到字体文件 {path}：{exc.strerror or exc}") from None
+        raise FontError(f"无法访问字体文件 {path}（{exc.strerror or exc}）") from None
     if not path.is_file():
         raise FontError(f"字体文件 {path} 不是文件")
     return _file_digest(path.resolve(), stat.st_size, stat.st_mtime_ns)
@@ -137,7 +139,7 @@ def subset_font_file(text: str, role: FontRole = "body", settings: FontSettings 
         try:
             data = make_truetype_subset(path, chars)
         except Exception as exc:  # fontTools raises many kinds for a broken file
-            raise FontError(f"无法读取字体文件 {path}：{exc}") from None
+            raise FontError(f"无法读取字体文件 {path}：不是有效的 TrueType/OpenType 字体（{exc}）") from None
         try:
             write_bytes_atomic(target, data)
         except OSError:  # an unwritable cache folder must not stop the build
