@@ -17,8 +17,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from generator.distribute.roster import Applicant
 from generator.errors import UserError
-from generator.roster import Applicant
 
 FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
 BLANKS = re.compile(r"\s+")

@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from generator.paths import TEMPLATES_DIR
+from generator.resources import TEMPLATES_DIR
 
 
 @cache

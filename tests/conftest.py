@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import load
-from generator.model import RubricSet
+from generator.model.loader import load
+from generator.model.rubric import RubricSet
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pymupdf
 from pypdf import PdfReader, PdfWriter
 
-from generator.model import RubricSet
-from generator.results import FormResult
+from generator.model.rubric import RubricSet
+from generator.readers.results import FormResult
 
 BOMB_BYTES = 1100 * 1024 * 1024  # inflates past 1 GB
 DEEP = 100_000
@@ -197,7 +197,7 @@ def build_corpus(folder: Path, filled: Path) -> dict[str, Path]:
 
 def sleepy_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
     """A per-file reader that hangs on files named ``hang*``; reads the others normally."""
-    from generator.reader import read_form
+    from generator.readers.pdf.reader import read_form
 
     if path.name.startswith("hang"):
         time.sleep(3600)
@@ -206,7 +206,7 @@ def sleepy_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
 
 def greedy_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
     """A per-file reader that tries to hold 4 GB for files named ``greedy*``."""
-    from generator.reader import read_form
+    from generator.readers.pdf.reader import read_form
 
     if path.name.startswith("greedy"):
         hoard = bytearray(4 * 1024**3)
@@ -216,7 +216,7 @@ def greedy_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
 
 def crashing_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
     """A per-file reader whose process dies on files named ``crash*``."""
-    from generator.reader import read_form
+    from generator.readers.pdf.reader import read_form
 
     if path.name.startswith("crash"):
         os._exit(70)

@@ -10,9 +10,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from generator.layout import build_layout
-from generator.model import RubricSet
-from generator.pdf_writer import write_pdf
+from generator.layout.form import build_layout
+from generator.model.rubric import RubricSet
+from generator.writers.pdf.writer import write_pdf
 
 MM = 72 / 25.4
 

@@ -18,10 +18,10 @@ import pymupdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
-from generator.fields import form_fields, header_field, score_fields, total_field
-from generator.layout import build_layout
-from generator.model import Rubric
-from generator.pdf_writer import write_pdf
+from generator.layout.form import build_layout
+from generator.model.fields import form_fields, header_field, score_fields, total_field
+from generator.model.rubric import Rubric
+from generator.writers.pdf.writer import write_pdf
 
 PDFJS_DIR = Path(__file__).resolve().parent / "pdfjs"
 

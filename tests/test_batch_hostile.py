@@ -10,10 +10,10 @@ import hostile
 import pytest
 from read_fillers import fill_pypdf, form_values, write_form
 
-from generator.batch import CRASH_PROBLEM, read_batch, timeout_problem
-from generator.batch_limits import BatchLimits
-from generator.model import RubricSet
-from generator.returned_pdf import HOSTILE, REPAIRED, TOO_BIG
+from generator.model.rubric import RubricSet
+from generator.readers.batch import CRASH_PROBLEM, read_batch, timeout_problem
+from generator.readers.limits import BatchLimits
+from generator.readers.pdf.document import HOSTILE, REPAIRED, TOO_BIG
 
 EXPECTED = {
     "empty.pdf": "文件是空的（0 字节），不是 PDF 表格。",

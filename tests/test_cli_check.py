@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.model import RubricSet
+from generator.model.rubric import RubricSet
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,17 +21,17 @@ from docx.table import Table
 from pypdf import PdfReader
 
 from generator import __version__
-from generator.docx_fonts import HEI, SONG
-from generator.docx_properties import custom_properties
-from generator.docx_writer import render_docx, write_docx
-from generator.fields import (
+from generator.layout.form import FormLayout, build_layout
+from generator.model.fields import (
     DOCX_PROPERTY_FINGERPRINT,
     DOCX_PROPERTY_RUBRIC_ID,
     DOCX_PROPERTY_TOOL_VERSION,
     form_fields,
 )
-from generator.layout import FormLayout, build_layout
-from generator.model import Rubric, RubricSet
+from generator.model.rubric import Rubric, RubricSet
+from generator.writers.docx.fonts import HEI, SONG
+from generator.writers.docx.properties import custom_properties
+from generator.writers.docx.writer import render_docx, write_docx
 
 TWIPS_PER_MM = 1440 / 25.4
 HEADER_LABELS = ["评审项目", "评审细项", "评分标准", "评分"]

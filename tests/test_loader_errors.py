@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import RubricError, load
+from generator.model.loader import RubricError, load
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "rubrics.toml").read_text(encoding="utf-8")

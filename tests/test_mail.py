@@ -10,11 +10,11 @@ import pytest
 from roster_support import GOOD_ROWS, pdf_values, write_csv
 
 from generator.cli import main
+from generator.distribute.mail import MailSettings, build_message, parse_address
+from generator.distribute.mail_config import load_config, mail_settings, merged, smtp_settings
+from generator.distribute.roster import Applicant
 from generator.errors import UserError
-from generator.mail import MailSettings, build_message, parse_address
-from generator.mail_config import load_config, mail_settings, merged, smtp_settings
-from generator.model import RubricSet
-from generator.roster import Applicant
+from generator.model.rubric import RubricSet
 
 SETTINGS = MailSettings(
     sender=parse_address("人力资源部 <hr@example.com>", "发件人"),

@@ -22,12 +22,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from roster_support import GOOD_ROWS, write_csv
 
 from generator.cli import main
+from generator.distribute.roster import read_roster
+from generator.distribute.send_log import SendLog
+from generator.distribute.smtp_send import RateLimiter, SmtpSettings, connect, send_all
 from generator.errors import UserError
-from generator.model import RubricSet
-from generator.reader import read_form
-from generator.roster import read_roster
-from generator.send_log import SendLog
-from generator.smtp_send import RateLimiter, SmtpSettings, connect, send_all
+from generator.model.rubric import RubricSet
+from generator.readers.pdf.reader import read_form
 
 HOST = "127.0.0.1"
 PASSWORD_ENV = "RUBRIC_FORMS_TEST_SMTP_PASSWORD"

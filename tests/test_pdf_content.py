@@ -12,10 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from generator import __version__
-from generator.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, INFO_TOOL_VERSION, XMP_NAMESPACE
-from generator.layout import FormLayout, build_layout
-from generator.model import RubricSet
-from generator.pdf_writer import render_pdf
+from generator.layout.form import FormLayout, build_layout
+from generator.model.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, INFO_TOOL_VERSION, XMP_NAMESPACE
+from generator.model.rubric import RubricSet
+from generator.writers.pdf.writer import render_pdf
 from tests.pdf_support import MM, build_pdfs, dark_pixels, has_tool, render_gray, squash
 
 RUBRIC_IDS = ["star", "team", "manager"]
@@ -112,8 +112,8 @@ def test_rebuilding_gives_identical_bytes_also_in_a_fresh_process(rubric_set: Ru
     layout = build_layout(rubric_set.get("manager"))
     assert render_pdf(layout) == render_pdf(layout) == pdfs["manager"].read_bytes()
     script = (
-        "import sys; from pathlib import Path; from generator.loader import load; "
-        "from generator.layout import build_layout; from generator.pdf_writer import write_pdf; "
+        "import sys; from pathlib import Path; from generator.model.loader import load; "
+        "from generator.layout.form import build_layout; from generator.writers.pdf.writer import write_pdf; "
         "write_pdf(build_layout(load(Path(sys.argv[1])).get('manager')), Path(sys.argv[2]))"
     )
     env = os.environ | {"PYTHONHASHSEED": "12345"}

@@ -17,9 +17,9 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import BooleanObject, NameObject, TextStringObject
 
-from generator.fields import form_fields
-from generator.model import Rubric, RubricSet
-from generator.pdf_scripts import score_validate
+from generator.model.fields import form_fields
+from generator.model.rubric import Rubric, RubricSet
+from generator.writers.pdf.scripts import score_validate
 from tests.pdf_support import build_pdfs, dark_pixels, has_tool, render_gray, widgets
 from tests.read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, pdfjs_available
 

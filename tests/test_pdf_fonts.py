@@ -10,10 +10,10 @@ from fontTools.ttLib import TTCollection, TTFont
 from pypdf import PdfReader
 
 from generator.cli import main
-from generator.layout import build_layout
-from generator.model import RubricSet
-from generator.pdf_fonts import FontError, FontSettings, bundled_font, subset_font_bytes, subset_font_file
-from generator.pdf_writer import body_text, write_pdf
+from generator.layout.form import build_layout
+from generator.model.rubric import RubricSet
+from generator.writers.pdf.fonts import FontError, FontSettings, bundled_font, subset_font_bytes, subset_font_file
+from generator.writers.pdf.writer import body_text, write_pdf
 
 NAMES = "欧阳娜娜 司马懿 喆 堃 Zhang San 2025"
 

@@ -9,10 +9,10 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from generator.fields import form_fields, score_fields
-from generator.layout import SCORE_COL, build_layout
-from generator.model import RubricSet
-from generator.pdf_scripts import accepted_ranges
+from generator.layout.form import SCORE_COL, build_layout
+from generator.model.fields import form_fields, score_fields
+from generator.model.rubric import RubricSet
+from generator.writers.pdf.scripts import accepted_ranges
 from tests.pdf_support import MM, build_pdfs, squash, widgets
 
 READ_ONLY, MULTILINE = 1, 1 << 12

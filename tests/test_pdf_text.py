@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator.layout import RowGroup, build_layout
-from generator.model import RubricSet
-from generator.pdf_table import PageRows, paginate
-from generator.pdf_text import wrap
+from generator.layout.form import RowGroup, build_layout
+from generator.layout.linebreak import wrap
+from generator.model.rubric import RubricSet
+from generator.writers.pdf.table import PageRows, paginate
 from tests.pdf_support import build_pdfs, squash
 
 

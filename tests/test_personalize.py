@@ -13,14 +13,14 @@ from pypdf import PdfReader
 from read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, pdfjs_available
 from roster_support import ink_in_field, pdf_values, write_xlsx
 
-from generator import personalize as personalize_module
 from generator.cli import main
-from generator.fields import applicant_field, score_fields
-from generator.model import RubricSet
-from generator.pdf_fonts import subset_font_file
-from generator.personalize import Personalizer
-from generator.reader import read_form
-from generator.roster import Applicant
+from generator.distribute import personalize as personalize_module
+from generator.distribute.personalize import Personalizer
+from generator.distribute.roster import Applicant
+from generator.model.fields import applicant_field, score_fields
+from generator.model.rubric import RubricSet
+from generator.readers.pdf.reader import read_form
+from generator.writers.pdf.fonts import subset_font_file
 
 READ_ONLY = 1
 
@@ -118,7 +118,7 @@ def _to_unicode(cmap: str) -> dict[int, str]:
 
 
 def test_template_is_laid_out_once_per_rubric(people: list[Applicant], monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.pdf_writer as pdf_writer
+    import generator.writers.pdf.writer as pdf_writer
 
     calls: list[str] = []
     real = pdf_writer.render_pdf

@@ -16,9 +16,9 @@ import pytest
 from pypdf import PdfReader
 from read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, form_values, pdfjs_available, write_form
 
-from generator.model import RubricSet
-from generator.reader import read_form
-from generator.returned_pdf import field_values, guarded_read, open_pdf
+from generator.model.rubric import RubricSet
+from generator.readers.pdf.document import field_values, guarded_read, open_pdf
+from generator.readers.pdf.reader import read_form
 
 Filler = Callable[[Path, Path, Mapping[str, str]], Path]
 

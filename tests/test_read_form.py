@@ -14,11 +14,11 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ByteStringObject, NameObject, read_object
 from read_fillers import fill_pypdf, form_values, write_form
 
-from generator.dict_scan import decode_value
-from generator.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, header_field, score_fields
-from generator.model import Rubric, RubricSet, fingerprint
-from generator.reader import read_form
-from generator.returned_pdf import field_values, guarded_read, open_pdf
+from generator.model.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, header_field, score_fields
+from generator.model.rubric import Rubric, RubricSet, fingerprint
+from generator.readers.pdf.dict_scan import decode_value
+from generator.readers.pdf.document import field_values, guarded_read, open_pdf
+from generator.readers.pdf.reader import read_form
 
 STAR_SCORES = [8, 12, 13, 9, 10, 18, 15]  # 8 + 12 + 13 + (9 + 10) + (18 + 15) = 85
 STAR_PERSON = ["李四", "国网上海市电力公司", "客户经理"]

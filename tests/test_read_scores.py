@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.model import RubricSet, SubItem
-from generator.scores import ScoreFormatError, allowed_scores, check_score, parse_score
+from generator.model.rubric import RubricSet, SubItem
+from generator.readers.scores import ScoreFormatError, allowed_scores, check_score, parse_score
 
 
 @pytest.mark.parametrize(

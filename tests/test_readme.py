@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 from generator.cli import build_parser
-from generator.fields import FormField, form_fields
-from generator.loader import load
-from generator.model import Rubric, RubricSet
-from generator.pdf_scripts import accepted_ranges
+from generator.model.fields import FormField, form_fields
+from generator.model.loader import load
+from generator.model.rubric import Rubric, RubricSet
+from generator.writers.pdf.scripts import accepted_ranges
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"

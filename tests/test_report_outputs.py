@@ -23,9 +23,9 @@ from pypdf import PdfReader
 from read_fillers import fill_pypdf, form_values, write_form
 
 from generator.cli import main
-from generator.model import RubricSet
-from generator.reports import REPORT_NAME, WORKBOOK_NAME, csv_name, write_reports
-from generator.tabulate import tabulate
+from generator.model.rubric import RubricSet
+from generator.reports.outputs import REPORT_NAME, WORKBOOK_NAME, csv_name, write_reports
+from generator.reports.tabulate import tabulate
 
 ROOT = Path(__file__).resolve().parent.parent
 INJECTION = '=HYPERLINK("http://example.invalid","点我")'

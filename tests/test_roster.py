@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from roster_support import GOOD_ROWS, HEADER, write_csv, write_xlsx
 
+from generator.distribute.roster import read_roster
 from generator.errors import UserError
-from generator.model import RubricSet
-from generator.roster import read_roster
+from generator.model.rubric import RubricSet
 
 EXPECTED = [
     ("star", (("name", "张伟"), ("unit", "中国电信北京分公司"), ("post", "客服代表")), "zhangwei@example.com"),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from generator.model import Rubric, RubricSet
+from generator.model.rubric import Rubric, RubricSet
 
 # The seed prints two band ranges without 分; the model prints every range the same way.
 SEED_CORRECTIONS = (("（1-18）", "（1-18分）"), ("（19-21）", "（19-21分）"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from generator.commands.options import add_font_options, add_out_option, add_rubrics_positional, font_settings
-from generator.paths import DEFAULT_OUTPUT
+from generator.resources import DEFAULT_OUTPUT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.build import build_all
+    from generator.writers.forms import build_all
 
     for path in build_all(args.rubrics, args.out, font_settings(args)):
         print(f"已生成：{path}")

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.loader import load
+    from generator.model.loader import load
     from generator.textrender import render
 
     rubrics = load(args.rubrics)

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 
 from generator.commands.options import font_settings, progress, report_problems
 from generator.commands.personalize import add_common_arguments
-from generator.paths import DEFAULT_OUTPUT
-from generator.smtp_send import DEFAULT_PASSWORD_ENV
+from generator.distribute.smtp_send import DEFAULT_PASSWORD_ENV
+from generator.resources import DEFAULT_OUTPUT
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-    from generator.mail import MailSettings
-    from generator.roster import Applicant, Roster
-    from generator.smtp_send import SendSummary, SmtpSettings
+    from generator.distribute.mail import MailSettings
+    from generator.distribute.roster import Applicant, Roster
+    from generator.distribute.smtp_send import SendSummary, SmtpSettings
 
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "邮件"
 LOG_NAME = "发送记录.jsonl"
@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def settings(args: argparse.Namespace) -> tuple[MailSettings, SmtpSettings | None]:
     """The mail settings, and the SMTP settings when sending; config file under options."""
-    from generator.mail_config import load_config, mail_settings, merged, smtp_settings
+    from generator.distribute.mail_config import load_config, mail_settings, merged, smtp_settings
 
     config = load_config(args.config)
     mail = mail_settings(
@@ -82,11 +82,11 @@ def settings(args: argparse.Namespace) -> tuple[MailSettings, SmtpSettings | Non
 
 
 def run(args: argparse.Namespace) -> int:
+    from generator.distribute.mail import build_message
+    from generator.distribute.personalize import Personalizer
+    from generator.distribute.roster import read_roster
     from generator.filenames import inside
-    from generator.loader import load
-    from generator.mail import build_message
-    from generator.personalize import Personalizer
-    from generator.roster import read_roster
+    from generator.model.loader import load
 
     mail, smtp = settings(args)
     roster = read_roster(args.roster, load(args.rubrics), require_email=True)
@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
         for applicant in progress(roster.applicants, "生成邮件", len(roster.applicants)):
             make_message(applicant)
         return _finish(args, roster, None, len(roster.applicants))
-    from generator.send_log import SendLog
-    from generator.smtp_send import send_all
+    from generator.distribute.send_log import SendLog
+    from generator.distribute.smtp_send import send_all
 
     with SendLog(args.log or args.out / LOG_NAME) as log:
         summary = send_all(

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from generator.paths import DEFAULT_RUBRICS
+from generator.resources import DEFAULT_RUBRICS
 
 if TYPE_CHECKING:
-    from generator.pdf_fonts import FontSettings
+    from generator.writers.pdf.fonts import FontSettings
 
 T = TypeVar("T")
 RUBRICS_HELP = "评分标准文件（默认：项目自带的 rubrics.toml）"
@@ -44,7 +44,7 @@ def add_font_options(parser: argparse.ArgumentParser) -> None:
 
 def font_settings(args: argparse.Namespace) -> FontSettings:
     """The fonts chosen by ``--font``/``--title-font``, else by the environment, else the bundled ones."""
-    from generator.pdf_fonts import FontSettings
+    from generator.writers.pdf.fonts import FontSettings
 
     env = FontSettings.from_env()
     return FontSettings(body=args.font or env.body, title=args.title_font or env.title)

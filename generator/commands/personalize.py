@@ -13,7 +13,7 @@ from generator.commands.options import (
     progress,
     report_problems,
 )
-from generator.paths import DEFAULT_OUTPUT
+from generator.resources import DEFAULT_OUTPUT
 
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "个人表格"
 ROSTER_HELP = (
@@ -44,9 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.loader import load
-    from generator.personalize import Personalizer, missing_glyphs
-    from generator.roster import read_roster
+    from generator.distribute.personalize import Personalizer, missing_glyphs
+    from generator.distribute.roster import read_roster
+    from generator.model.loader import load
     from generator.textrender import render
 
     roster = read_roster(args.roster, load(args.rubrics), require_email=False)

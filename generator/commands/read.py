@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.batch_limits import DEFAULT_TIMEOUT_S, BatchLimits
 from generator.commands.options import add_out_option, add_rubrics_option
-from generator.paths import DEFAULT_OUTPUT
+from generator.readers.limits import DEFAULT_TIMEOUT_S, BatchLimits
+from generator.resources import DEFAULT_OUTPUT
 
 if TYPE_CHECKING:
-    from generator.tabulate import Tabulation
+    from generator.reports.tabulate import Tabulation
 
 SUMMARY_FILES = 10
 
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.input_files import InputError, collect_inputs
+    from generator.readers.inputs import InputError, collect_inputs
 
     if args.jobs < 0:
         raise InputError(f"--jobs 须为正整数（0 表示按 CPU 核数），收到：{args.jobs}")
@@ -56,11 +56,11 @@ def tabulate_files(files: list[tuple[Path, str]], rubrics_path: Path, out_dir: P
     """Read, check and tabulate the files; write the outputs and print the summary; the exit code."""
     from tqdm import tqdm
 
-    from generator.batch import read_batch
-    from generator.duplicates import flag_duplicates
-    from generator.loader import load
-    from generator.reports import write_reports
-    from generator.tabulate import tabulate
+    from generator.model.loader import load
+    from generator.readers.batch import read_batch
+    from generator.reports.duplicates import flag_duplicates
+    from generator.reports.outputs import write_reports
+    from generator.reports.tabulate import tabulate
 
     rubrics = load(rubrics_path)
     with tqdm(total=len(files), unit="份", desc="读取", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
@@ -73,8 +73,8 @@ def tabulate_files(files: list[tuple[Path, str]], rubrics_path: Path, out_dir: P
 
 def summary(tabulation: Tabulation, out_dir: Path, written: list[Path]) -> str:
     """The one-screen summary: counts per rubric, the first files with problems, the files written."""
-    from generator.report_html import number, problems_by_file
-    from generator.reports import REPORT_NAME, WORKBOOK_NAME
+    from generator.reports.html import number, problems_by_file
+    from generator.reports.outputs import REPORT_NAME, WORKBOOK_NAME
     from generator.textrender import render
 
     files = problems_by_file(tabulation.problems)

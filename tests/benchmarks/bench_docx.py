@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from generator.docx_writer import write_docx
-from generator.layout import build_layout
-from generator.loader import load
-from generator.paths import DEFAULT_RUBRICS
+from generator.layout.form import build_layout
+from generator.model.loader import load
+from generator.resources import DEFAULT_RUBRICS
+from generator.writers.docx.writer import write_docx
 
 TARGET_SECONDS = 0.5
 TARGET_BYTES = 60_000

@@ -73,9 +73,9 @@ def run_command(cache: Path, *args: str) -> tuple[float, float]:
 
 
 def in_process(roster: Path, out: Path) -> dict[str, float]:
-    from generator.loader import load
-    from generator.personalize import Personalizer
-    from generator.roster import read_roster
+    from generator.distribute.personalize import Personalizer
+    from generator.distribute.roster import read_roster
+    from generator.model.loader import load
 
     times = {"start": time.perf_counter()}
     applicants = read_roster(roster, load(ROOT / "rubrics.toml"), require_email=False).applicants
@@ -92,11 +92,11 @@ def relayout_baseline(roster: Path) -> float:
     """Seconds per form when each form is laid out again and its fields filled with pypdf."""
     from pypdf import PdfReader, PdfWriter
 
-    from generator.fields import applicant_field
-    from generator.layout import build_layout
-    from generator.loader import load
-    from generator.pdf_writer import render_pdf
-    from generator.roster import read_roster
+    from generator.distribute.roster import read_roster
+    from generator.layout.form import build_layout
+    from generator.model.fields import applicant_field
+    from generator.model.loader import load
+    from generator.writers.pdf.writer import render_pdf
 
     applicants = read_roster(roster, load(ROOT / "rubrics.toml"), require_email=False).applicants[:BASELINE_ROWS]
     start = time.perf_counter()

@@ -1,0 +1,217 @@
+"""The roster: who gets which form, read from an .xlsx or .csv file with Chinese column names.
+
+Columns: 表格 (the rubric: its id, its Chinese name or its title), one column
+per applicant blank of the rubrics, named by its label (姓名 or 班组名称, 单位,
+岗位), and 邮箱.  Other columns (序号, 备注, …) are ignored.  The header row is
+the first row with a 表格 cell, so a title row above it is fine.
+
+Every row is checked on its own; a bad row becomes a :class:`RowProblem` that
+names the row, and the good rows are still returned.  Only a file that cannot
+be read at all, or has no 表格 column, raises :class:`~generator.errors.UserError`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.distribute.email_address import email_problem, normalize_email
+from generator.distribute.roster_files import RawRow, RosterFileError, read_rows
+from generator.model.rubric import HeaderField, Rubric, RubricSet
+
+RUBRIC_COLUMN = "表格"
+EMAIL_COLUMN = "邮箱"
+COLUMN_ALIASES = {
+    RUBRIC_COLUMN: ("表格", "评分表", "表格类型"),
+    EMAIL_COLUMN: ("邮箱", "电子邮箱", "电子邮件", "邮件地址", "email", "e-mail"),
+}
+HEADER_SEARCH_ROWS = 10
+MAX_VALUE_LENGTH = 100
+BLANKS = re.compile(r"\s+")
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why one roster row was not used."""
+
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行：{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """One good roster row: the rubric, the header values to pre-fill, the e-mail address."""
+
+    row: int
+    rubric: Rubric
+    values: tuple[tuple[str, str], ...]
+    email: str
+
+    @property
+    def name(self) -> str:
+        """The 姓名 or 班组名称: the rubric's first applicant blank."""
+        return self.values[0][1]
+
+    def value(self, header_id: str) -> str:
+        return dict(self.values)[header_id]
+
+    @property
+    def key(self) -> str:
+        """Who this applicant is, independent of row order: rubric, header values and address."""
+        parts = [self.rubric.id, *(value for _, value in self.values), self.email.lower()]
+        return "\x1f".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    source: Path
+    applicants: tuple[Applicant, ...]
+    problems: tuple[RowProblem, ...]
+
+
+def canonical(text: str) -> str:
+    """A cell value as used: NFC, zero-width characters dropped, runs of blanks made one space, trimmed."""
+    return BLANKS.sub(" ", INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def _column_key(text: str) -> str:
+    """A header cell as compared: NFKC, no blanks, no trailing colon, lower case."""
+    return BLANKS.sub("", unicodedata.normalize("NFKC", text)).rstrip(":").lower()
+
+
+def read_roster(source: Path, rubrics: RubricSet, *, require_email: bool) -> Roster:
+    """Read and check a roster; ``require_email`` makes a missing or empty 邮箱 a problem."""
+    rows = read_rows(source)
+    header_index = _find_header(source, rows)
+    columns = _columns(source, rows[header_index])
+    checker = _RowChecker(rubrics, columns, require_email)
+    for raw in rows[header_index + 1 :]:
+        if not raw.is_blank:
+            checker.check(raw)
+    return Roster(source, tuple(checker.applicants), tuple(checker.problems))
+
+
+def _find_header(source: Path, rows: list[RawRow]) -> int:
+    wanted = {_column_key(alias) for alias in COLUMN_ALIASES[RUBRIC_COLUMN]}
+    for index, raw in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if wanted & {_column_key(cell) for cell in raw.cells}:
+            return index
+    if not rows or all(raw.is_blank for raw in rows):
+        raise RosterFileError(source, "文件是空的")
+    raise RosterFileError(source, f"找不到表头：前 {HEADER_SEARCH_ROWS} 行中没有“{RUBRIC_COLUMN}”列")
+
+
+def _columns(source: Path, header: RawRow) -> dict[str, int]:
+    """Column key → index; aliases of 表格 and 邮箱 are folded to those two names."""
+    alias_of = {_column_key(a): name for name, aliases in COLUMN_ALIASES.items() for a in aliases}
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header.cells):
+        key = _column_key(cell)
+        if not key:
+            continue
+        key = alias_of.get(key, key)
+        if key in columns:
+            raise RosterFileError(source, f"第 {header.number} 行表头中“{cell.strip()}”列出现了两次")
+        columns[key] = index
+    return columns
+
+
+class _RowChecker:
+    """Checks rows one by one, remembering the applicants seen for duplicate detection."""
+
+    def __init__(self, rubrics: RubricSet, columns: dict[str, int], require_email: bool) -> None:
+        self.rubrics = rubrics
+        self.columns = columns
+        self.require_email = require_email
+        self.applicants: list[Applicant] = []
+        self.problems: list[RowProblem] = []
+        self.seen: dict[tuple[str, ...], int] = {}
+
+    def cell(self, raw: RawRow, column: str) -> str:
+        index = self.columns[_column_key(column)]
+        return canonical(raw.cells[index]) if index < len(raw.cells) else ""
+
+    def check(self, raw: RawRow) -> None:
+        problems: list[str] = []
+        rubric = self._rubric(raw, problems)
+        values = self._values(raw, rubric, problems) if rubric else ()
+        email = self._email(raw, problems)
+        if not problems and rubric:
+            problems += self._duplicate(raw, rubric, values)
+        if problems:
+            self.problems += [RowProblem(raw.number, message) for message in problems]
+        else:
+            self.applicants.append(Applicant(raw.number, rubric, values, email))  # type: ignore[arg-type]
+
+    def _rubric(self, raw: RawRow, problems: list[str]) -> Rubric | None:
+        text = self.cell(raw, RUBRIC_COLUMN)
+        if not text:
+            problems.append(f"“{RUBRIC_COLUMN}”为空，应填写评分表名称（{self._rubric_names()}）")
+            return None
+        rubric = find_rubric(self.rubrics, text)
+        if rubric is None:
+            problems.append(f"未知的表格“{text}”，应为：{self._rubric_names()}")
+        return rubric
+
+    def _rubric_names(self) -> str:
+        return "、".join(f"{r.name}（{r.id}）" for r in self.rubrics)
+
+    def _values(self, raw: RawRow, rubric: Rubric, problems: list[str]) -> tuple[tuple[str, str], ...]:
+        values: list[tuple[str, str]] = []
+        for position, header in enumerate(rubric.applicant_fields):
+            if _column_key(header.label) not in self.columns:
+                problems.append(f"花名册缺少“{header.label}”列（表格“{rubric.name}”需要填写{header.label}）")
+                continue
+            value = self.cell(raw, header.label)
+            problems += _value_problems(header, value, required=position == 0)
+            values.append((header.id, value))
+        return tuple(values)
+
+    def _email(self, raw: RawRow, problems: list[str]) -> str:
+        if _column_key(EMAIL_COLUMN) not in self.columns:
+            if self.require_email:
+                problems.append(f"花名册缺少“{EMAIL_COLUMN}”列，无法发送邮件")
+            return ""
+        email = normalize_email(self.cell(raw, EMAIL_COLUMN))
+        if not email:
+            if self.require_email:
+                problems.append(f"“{EMAIL_COLUMN}”为空，无法发送邮件")
+            return ""
+        problem = email_problem(email)
+        if problem:
+            problems.append(problem)
+        return email
+
+    def _duplicate(self, raw: RawRow, rubric: Rubric, values: tuple[tuple[str, str], ...]) -> list[str]:
+        key = (rubric.id, *(_column_key(value) for _, value in values))
+        first = self.seen.setdefault(key, raw.number)
+        if first == raw.number:
+            return []
+        labels = "、".join(["表格", *(h.label for h in rubric.applicant_fields)])
+        return [f"与第 {first} 行重复（{labels}都相同），未重复生成"]
+
+
+def _value_problems(header: HeaderField, value: str, *, required: bool) -> Iterable[str]:
+    if required and not value:
+        yield f"“{header.label}”为空"
+    if CONTROL.search(value):
+        yield f"“{header.label}”含有控制字符，请删除"
+    if len(value) > MAX_VALUE_LENGTH:
+        yield f"“{header.label}”过长（{len(value)} 个字，最多 {MAX_VALUE_LENGTH} 个）"
+
+
+def find_rubric(rubrics: RubricSet, text: str) -> Rubric | None:
+    """The rubric a 表格 cell names: its id (any case), its Chinese name or its title."""
+    key = _column_key(text)
+    for rubric in rubrics:
+        if key in (_column_key(rubric.id), _column_key(rubric.name), _column_key(rubric.title)):
+            return rubric
+    return None

@@ -1,0 +1,93 @@
+"""The field-naming contract between the writers and the reader.
+
+Every fillable place on a form — a header blank, a score, the total, the
+review opinion, its date and the seal — has one stable ASCII name built from
+the rubric ids here, and nowhere else.  The Word writer tags its content
+controls with these names, the PDF writer names its AcroForm fields with
+them, and the reader looks values up by them.
+
+Names are ``<rubric>-<part>[-<id>]``; ids never contain ``-`` (the loader
+enforces it), so a name always splits back unambiguously.  ``-`` rather than
+``.`` keeps every field terminal: a ``.`` would make PDF viewers treat the
+name as a field hierarchy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.model.rubric import HeaderField, Rubric, SubItem
+
+FieldKind = Literal["applicant", "total", "score", "review", "review_date", "seal"]
+
+REVIEW_DATE_LABEL = "审核日期"
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One fillable place on a form."""
+
+    name: str
+    label: str
+    kind: FieldKind
+    subitem: SubItem | None = None
+    max_score: int | None = None
+
+
+def applicant_field(rubric: Rubric, header: HeaderField) -> FormField:
+    return FormField(f"{rubric.id}-applicant-{header.id}", header.label, "applicant")
+
+
+def total_field(rubric: Rubric) -> FormField:
+    return FormField(f"{rubric.id}-total", rubric.total_field.label, "total")
+
+
+def score_field(rubric: Rubric, subitem: SubItem) -> FormField:
+    label = f"评分：{subitem.name}（0-{subitem.points}分）"
+    return FormField(f"{rubric.id}-score-{subitem.id}", label, "score", subitem, subitem.points)
+
+
+def review_field(rubric: Rubric) -> FormField:
+    return FormField(f"{rubric.id}-review", rubric.footer.review, "review")
+
+
+def review_date_field(rubric: Rubric) -> FormField:
+    return FormField(f"{rubric.id}-review_date", REVIEW_DATE_LABEL, "review_date")
+
+
+def seal_field(rubric: Rubric) -> FormField:
+    return FormField(f"{rubric.id}-seal", rubric.footer.seal, "seal")
+
+
+def header_field(rubric: Rubric, header: HeaderField) -> FormField:
+    """The field of a header blank: an applicant field or the total."""
+    return total_field(rubric) if header.kind == "total" else applicant_field(rubric, header)
+
+
+def form_fields(rubric: Rubric) -> tuple[FormField, ...]:
+    """All fields of a rubric's form, in tab order (top to bottom)."""
+    return (
+        *(header_field(rubric, h) for h in rubric.header),
+        *(score_field(rubric, sub) for sub in rubric.subitems),
+        review_field(rubric),
+        review_date_field(rubric),
+        seal_field(rubric),
+    )
+
+
+def score_fields(rubric: Rubric) -> tuple[FormField, ...]:
+    return tuple(score_field(rubric, sub) for sub in rubric.subitems)
+
+
+# Document identity: how a written form says which rubric (and version) it was made from.
+# The PDF writer puts these keys in the document information dictionary (and the same
+# values in XMP); the Word writer uses the custom-property names; the reader reads both.
+INFO_RUBRIC_ID = "/RubricId"
+INFO_FINGERPRINT = "/RubricFingerprint"
+INFO_TOOL_VERSION = "/RubricFormsVersion"
+XMP_NAMESPACE = "urn:rubric-forms:ns:1.0/"
+XMP_PREFIX = "rubricforms"
+DOCX_PROPERTY_RUBRIC_ID = "rubric_id"
+DOCX_PROPERTY_FINGERPRINT = "rubric_fingerprint"
+DOCX_PROPERTY_TOOL_VERSION = "rubric_forms_version"

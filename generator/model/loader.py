@@ -1,0 +1,292 @@
+"""Load ``rubrics.toml`` into the model, checking every rule on the way.
+
+This is the only code that parses the TOML.  All problems found are
+collected and reported together, each naming the file, the key path
+(1-based: ``rubric[2].items[1].points`` is the first item of the second
+rubric) and the rule broken, in Chinese.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from generator.errors import UserError
+from generator.model.rubric import Band, Footer, HeaderField, Item, Rubric, RubricSet, SubItem, fingerprint
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+TYPE_NAMES = {str: "文字", int: "整数", bool: "true 或 false", list: "列表", dict: "表"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One broken rule: where it is and what is wrong."""
+
+    path: str
+    message: str
+
+
+class RubricError(UserError):
+    """``rubrics.toml`` cannot be used; carries every problem found."""
+
+    def __init__(self, source: Path, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        head = f"评分标准文件 {self.source} 有 {len(self.problems)} 处错误："
+        lines = [f"  {self.source.name}：{p.path}：{p.message}" for p in self.problems]
+        return "\n".join([head, *lines])
+
+
+@dataclass
+class _Checker:
+    """Collects problems while walking the parsed TOML."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def table(self, value: Any, path: str, required: dict[str, type], optional: dict[str, type]) -> dict | None:
+        """Check a table's keys and value types; return only the well-typed values."""
+        if not isinstance(value, dict):
+            self.fail(path, f"应为表（{{ … }} 或 [[…]]），实际是 {_describe(value)}")
+            return None
+        for key in value.keys() - required.keys() - optional.keys():
+            allowed = "、".join([*required, *optional])
+            self.fail(f"{path}.{key}", f"未知的键 “{key}”（此处允许的键：{allowed}）")
+        good: dict[str, Any] = {}
+        for key, expected in {**required, **optional}.items():
+            if key not in value:
+                if key in required:
+                    self.fail(path, f"缺少必需的键 “{key}”")
+                continue
+            if self._typed(value[key], expected, f"{path}.{key}"):
+                good[key] = value[key]
+        return good
+
+    def _typed(self, value: Any, expected: type, path: str) -> bool:
+        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+        if not ok:
+            self.fail(path, f"应为{TYPE_NAMES[expected]}，实际是 {_describe(value)}")
+        elif expected is str and not value.strip():
+            self.fail(path, "不能为空")
+            ok = False
+        elif expected is int and value < 0:
+            self.fail(path, f"不能为负数（{value}）")
+            ok = False
+        return ok
+
+    def ids(self, entries: list[tuple[str, str]], what: str) -> None:
+        """Check id format and uniqueness; ``entries`` are (path, id) pairs."""
+        seen: dict[str, str] = {}
+        for path, ident in entries:
+            if not ID_PATTERN.match(ident):
+                self.fail(f"{path}.id", f"{what} id “{ident}” 只能用小写英文字母、数字和下划线，且以字母开头")
+            if ident in seen:
+                self.fail(f"{path}.id", f"{what} id “{ident}” 重复（已在 {seen[ident]} 使用）")
+            seen.setdefault(ident, path)
+
+    def children(self, good: dict[str, Any], key: str, path: str, what: str) -> list[Any]:
+        """The entries of list ``key``; a missing or mistyped key was reported already."""
+        if key not in good:
+            return []
+        if not good[key]:
+            self.fail(path, f"至少要有一个{what}")
+        return good[key]
+
+
+def _describe(value: Any) -> str:
+    for kind, name in TYPE_NAMES.items():
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return f"{name} {value!r}" if kind in (str, int, bool) else name
+    return type(value).__name__
+
+
+def load(path: str | Path) -> RubricSet:
+    """Parse and validate a rubrics file; raise :class:`RubricError` on any problem."""
+    source = Path(path)
+    data = _parse(source)
+    checker = _Checker()
+    rubrics = _rubrics(checker, data)
+    if checker.problems:
+        raise RubricError(source, checker.problems)
+    return RubricSet(source, tuple(replace(r, fingerprint=fingerprint(r)) for r in rubrics))
+
+
+def _parse(source: Path) -> dict[str, Any]:
+    try:
+        text = source.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise RubricError(source, [Problem("文件", "找不到这个文件")]) from None
+    except IsADirectoryError:
+        raise RubricError(source, [Problem("文件", "这是一个文件夹，不是 TOML 文件")]) from None
+    except OSError as exc:
+        raise RubricError(source, [Problem("文件", f"无法读取（{exc.strerror}）")]) from None
+    except UnicodeDecodeError as exc:
+        raise RubricError(source, [Problem("文件", f"不是 UTF-8 编码（第 {exc.start} 字节处）")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(source, [_syntax_problem(exc)]) from None
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    message = str(exc)
+    where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+    if where:
+        return Problem(f"第 {where[1]} 行第 {where[2]} 列", f"TOML 语法错误（{reason}）")
+    return Problem("文件末尾", f"TOML 语法错误（{reason}）")
+
+
+def _rubrics(checker: _Checker, data: dict[str, Any]) -> list[Rubric]:
+    top = checker.table(data, "（顶层）", {"rubric": list}, {}) or {}
+    entries = checker.children(top, "rubric", "rubric", "评分表 [[rubric]]")
+    rubrics = [_rubric(checker, raw, f"rubric[{n}]") for n, raw in enumerate(entries, 1)]
+    checker.ids([(f"rubric[{n}]", r.id) for n, r in enumerate(rubrics, 1) if r], "评分表")
+    return [r for r in rubrics if r is not None]
+
+
+RUBRIC_KEYS = {"id": str, "name": str, "title": str, "subject": str, "total": int, "header": list, "footer": dict}
+
+
+def _rubric(checker: _Checker, raw: Any, path: str) -> Rubric | None:
+    good = checker.table(raw, path, {**RUBRIC_KEYS, "items": list}, {})
+    if good is None:
+        return None
+    header = _header(checker, checker.children(good, "header", f"{path}.header", "表头填写项"), f"{path}.header")
+    footer = _footer(checker, good.get("footer"), f"{path}.footer")
+    items = _items(checker, checker.children(good, "items", f"{path}.items", "评审项目"), path)
+    if len(good) != len(RUBRIC_KEYS) + 1 or header is None or footer is None or items is None:
+        return None
+    total = sum(item.points for item in items)
+    if total != good["total"]:
+        checker.fail(f"{path}.total", f"总分应为 {good['total']} 分，但各评审项目分值之和为 {total} 分")
+    return Rubric(good["id"], good["name"], good["title"], good["subject"], good["total"], header, footer, items)
+
+
+def _header(checker: _Checker, entries: list[Any], path: str) -> tuple[HeaderField, ...] | None:
+    fields: list[tuple[str, HeaderField]] = []
+    for n, entry in enumerate(entries, 1):
+        good = checker.table(entry, f"{path}[{n}]", {"id": str, "label": str}, {"kind": str})
+        if good is None or len(good) < 2:
+            continue
+        kind = good.get("kind", "text")
+        if kind not in ("text", "total"):
+            checker.fail(f"{path}[{n}].kind", f"kind 只能是 “text” 或 “total”，实际是 “{kind}”")
+            continue
+        fields.append((f"{path}[{n}]", HeaderField(good["id"], good["label"], kind)))
+    checker.ids([(p, f.id) for p, f in fields], "表头填写项")
+    totals = sum(1 for _, f in fields if f.kind == "total")
+    if entries and totals != 1:
+        checker.fail(path, f'表头必须恰好有一个 kind = "total" 的自评总分项，实际有 {totals} 个')
+    return tuple(f for _, f in fields) if totals == 1 else None
+
+
+def _footer(checker: _Checker, raw: Any, path: str) -> Footer | None:
+    keys = {"review": str, "organization": str, "seal": str}
+    good = checker.table(raw, path, keys, {})
+    return Footer(**good) if good is not None and len(good) == len(keys) else None
+
+
+def _items(checker: _Checker, entries: list[Any], rubric_path: str) -> tuple[Item, ...] | None:
+    path = f"{rubric_path}.items"
+    items = [_item(checker, entry, f"{path}[{n}]") for n, entry in enumerate(entries, 1)]
+    checker.ids([(f"{path}[{n}]", i.id) for n, i in enumerate(items, 1) if i], "评审项目")
+    subs = [
+        (f"{path}[{n}].subitems[{m}]", sub.id)
+        for n, item in enumerate(items, 1)
+        if item
+        for m, sub in enumerate(item.subitems, 1)
+    ]
+    checker.ids(subs, "评审细项")
+    return tuple(items) if items and all(items) else None  # type: ignore[arg-type]
+
+
+def _item(checker: _Checker, raw: Any, path: str) -> Item | None:
+    good = checker.table(raw, path, {"id": str, "name": str, "points": int, "subitems": list}, {})
+    if good is None:
+        return None
+    entries = checker.children(good, "subitems", f"{path}.subitems", "评审细项")
+    subs = [_subitem(checker, entry, f"{path}.subitems[{n}]") for n, entry in enumerate(entries, 1)]
+    if len(good) != 4 or not subs or not all(subs):
+        return None
+    total = sum(sub.points for sub in subs)  # type: ignore[union-attr]
+    if total != good["points"]:
+        checker.fail(
+            f"{path}.points",
+            f"评审项目“{good['name']}”的分值为 {good['points']} 分，但其评审细项分值之和为 {total} 分",
+        )
+    return Item(good["id"], good["name"], good["points"], tuple(subs))  # type: ignore[arg-type]
+
+
+def _subitem(checker: _Checker, raw: Any, path: str) -> SubItem | None:
+    good = checker.table(raw, path, {"id": str, "name": str, "points": int, "bands": list}, {})
+    if good is None:
+        return None
+    entries = checker.children(good, "bands", f"{path}.bands", "评分标准")
+    bands = [_band(checker, entry, f"{path}.bands[{n}]") for n, entry in enumerate(entries, 1)]
+    if len(good) != 4 or not bands or not all(bands):
+        return None
+    checked = tuple(b for b in bands if b is not None)
+    _check_band_order(checker, checked, good["name"], good["points"], f"{path}.bands")
+    return SubItem(good["id"], good["name"], good["points"], checked)
+
+
+BAND_KEYS = {"min": int, "max": int, "points": int, "veto": bool, "note": str}
+
+
+def _band(checker: _Checker, raw: Any, path: str) -> Band | None:
+    good = checker.table(raw, path, {"text": str}, BAND_KEYS)
+    if good is None or "text" not in good or len(good) != len(raw):
+        return None
+    low_high = _band_range(checker, good, path)
+    if low_high is None:
+        return None
+    band = Band(good["text"], *low_high, veto=good.get("veto", False), note=good.get("note", ""))
+    if band.veto and not band.is_fixed:
+        checker.fail(path, f"一票否决的评分标准必须是固定分值（写 points = N），实际是区间 {band.min}-{band.max}")
+    if band.veto and not band.note:
+        checker.fail(path, "一票否决的评分标准必须写 note（注释），例如“该项目为一票否决，得分为0时不得申报”")
+    return band
+
+
+def _band_range(checker: _Checker, good: dict[str, Any], path: str) -> tuple[int, int] | None:
+    has_range = "min" in good or "max" in good
+    if has_range == ("points" in good):
+        checker.fail(path, "评分标准要么写分数区间 min 和 max，要么写固定分值 points，二者选一")
+        return None
+    if "points" in good:
+        return good["points"], good["points"]
+    if "min" not in good or "max" not in good:
+        checker.fail(path, "分数区间必须同时写 min 和 max")
+        return None
+    if good["min"] < 1 or good["min"] > good["max"]:
+        checker.fail(path, f"分数区间 {good['min']}-{good['max']} 无效：min 至少为 1，且不能大于 max")
+        return None
+    return good["min"], good["max"]
+
+
+def _check_band_order(checker: _Checker, bands: tuple[Band, ...], name: str, points: int, path: str) -> None:
+    rules: list[tuple[Callable[[Band, Band], bool], str]] = [
+        (lambda prev, band: band.min < prev.min, "没有按分数从低到高排列"),
+        (lambda prev, band: band.min <= prev.max, "与前一档分数区间重叠"),
+    ]
+    for n, (prev, band) in enumerate(itertools.pairwise(bands), 2):
+        for broken, reason in rules:
+            if broken(prev, band):
+                checker.fail(f"{path}[{n}]", f"评分标准{band.label}{reason}（前一档为{prev.label}）")
+                break
+    if bands[-1].max != points:
+        checker.fail(
+            f"{path}[{len(bands)}]",
+            f"评审细项“{name}”满分 {points} 分，但最高一档评分标准{bands[-1].label}没有止于 {points} 分",
+        )

@@ -1,0 +1,13 @@
+"""Readers: every kind of return read into the same :class:`~generator.readers.results.FormResult`.
+
+- :mod:`.returns`: which reader a file needs, and the one entry point per file;
+- :mod:`.pdf`: returned PDF forms (pypdf);
+- :mod:`.identify`: which rubric, and which version of it, a return was made from;
+- :mod:`.evaluate`: field values checked and totalled against the rubric, whatever the format;
+- :mod:`.scores`: how a typed score is parsed and checked;
+- :mod:`.results`: the per-form result every report is built from;
+- :mod:`.inputs`, :mod:`.batch`, :mod:`.limits`: the files of a run, read in bounded worker processes.
+
+May import: :mod:`generator.model`, :mod:`generator.layout` and the shared modules
+at the top of :mod:`generator`.  Never a writer, a report or a command.
+"""

@@ -1,0 +1,224 @@
+"""Read a batch of files in worker processes, each file bounded in time and memory.
+
+Workers are started once and reused (starting a process per file would cost
+more than reading the file).  Each worker is handed its next file before it
+finishes the current one, so it never waits for the parent; the per-file
+clock starts when the worker begins a file.  The parent waits on all workers
+at once and
+
+- kills a worker whose file takes longer than the per-file timeout, records
+  one problem for that file and starts a replacement;
+- records one problem for a file whose worker died (a crash, or memory
+  beyond the cap on the worker's address space) and starts a replacement.
+
+So a decompression bomb, a reference cycle or a pathological file costs at
+most its timeout and never stops the batch.  The memory cap uses
+``RLIMIT_AS``, where the platform has it (not on Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from generator.model.rubric import RubricSet
+from generator.readers.limits import BatchLimits
+from generator.readers.pdf.document import TOO_BIG
+from generator.readers.pdf.reader import read_form
+from generator.readers.results import FormResult, unreadable
+
+try:
+    import resource
+except ImportError:  # Windows: no address-space limit, the timeout still applies
+    resource = None  # type: ignore[assignment]
+
+ReadFunction = Callable[[Path, RubricSet, str], FormResult]
+IN_FLIGHT = 2
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One file to read: its position in the batch, its path, and how outputs name it."""
+
+    index: int
+    path: Path
+    source: str
+
+
+def timeout_problem(timeout_s: float) -> str:
+    return f"读取超时（超过 {timeout_s:g} 秒），已停止读取；文件可能已损坏或含有异常构造的内容。"
+
+
+CRASH_PROBLEM = "读取该文件时读取进程异常退出（可能超出内存上限或文件内容异常），已停止读取；请让申报人重新发送。"
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if resource is not None and memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _work(conn: Connection, rubrics: RubricSet, memory_mb: int, read: ReadFunction) -> None:
+    """A worker's life: read the files the parent sends until it sends ``None``.
+
+    pypdf's warnings about the quirks of a file are silenced: what matters
+    reaches the user as the file's problems.
+    """
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    _limit_memory(memory_mb)
+    while (task := conn.recv()) is not None:
+        try:
+            result = read(task.path, rubrics, task.source)
+        except MemoryError:
+            result = unreadable(task.source, TOO_BIG)
+        conn.send((task.index, result))
+
+
+@dataclass
+class _Worker:
+    """A worker process, the files handed to it (the first is the one it is reading) and its deadline."""
+
+    process: BaseProcess
+    conn: Connection
+    tasks: deque[Task] = field(default_factory=deque)
+    deadline: float = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.tasks)
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+@dataclass
+class _Pool:
+    """The running workers and the bookkeeping of one batch."""
+
+    rubrics: RubricSet
+    limits: BatchLimits
+    read: ReadFunction
+    on_result: Callable[[FormResult], None] | None
+    results: dict[int, FormResult] = field(default_factory=dict)
+    workers: list[_Worker] = field(default_factory=list)
+    pending: deque[Task] = field(default_factory=deque)
+
+    def start_worker(self) -> _Worker:
+        context = multiprocessing.get_context(START_METHOD)
+        if START_METHOD == "forkserver":
+            context.set_forkserver_preload(["generator.readers.batch"])
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=_work,
+            args=(child_end, self.rubrics, self.limits.memory_mb, self.read),
+            daemon=True,
+            name="rubric-forms-reader",
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def record(self, index: int, result: FormResult) -> None:
+        self.results[index] = result
+        if self.on_result:
+            self.on_result(result)
+
+    def assign(self, worker: _Worker, task: Task) -> None:
+        if not worker.tasks:
+            worker.deadline = time.monotonic() + self.limits.timeout_s
+        worker.tasks.append(task)
+        with contextlib.suppress(OSError):  # a dead worker's sentinel reports it
+            worker.conn.send(task)
+
+    def replace(self, worker: _Worker, problem: str) -> None:
+        """Give up on the worker's current file with ``problem``; a fresh worker takes its place.
+
+        Files handed to the old worker but not begun go back to the front of the queue.
+        """
+        current = worker.tasks.popleft()
+        self.record(current.index, unreadable(current.source, problem))
+        self.pending.extendleft(reversed(worker.tasks))
+        worker.stop()
+        self.workers[self.workers.index(worker)] = self.start_worker()
+
+    def collect(self, worker: _Worker) -> None:
+        try:
+            index, result = worker.conn.recv()
+        except (EOFError, OSError):
+            self.replace(worker, CRASH_PROBLEM)
+            return
+        worker.tasks.popleft()
+        worker.deadline = time.monotonic() + self.limits.timeout_s
+        self.record(index, result)
+
+    def wait_for_any(self) -> None:
+        """Wait until a busy worker answers, dies or runs out of time; handle each such worker."""
+        busy = [w for w in self.workers if w.busy]
+        timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+        now = time.monotonic()
+        for worker in busy:
+            if worker.conn in ready:
+                self.collect(worker)
+            elif worker.process.sentinel in ready or not worker.process.is_alive():
+                self.replace(worker, CRASH_PROBLEM)
+            elif now >= worker.deadline:
+                self.replace(worker, timeout_problem(self.limits.timeout_s))
+
+    def run(self, tasks: Sequence[Task]) -> list[FormResult]:
+        self.pending = deque(tasks)
+        self.workers = [self.start_worker() for _ in range(min(self.limits.workers, len(tasks)))]
+        try:
+            while self.pending or any(w.busy for w in self.workers):
+                for worker in self.workers:
+                    while len(worker.tasks) < IN_FLIGHT and self.pending:
+                        self.assign(worker, self.pending.popleft())
+                self.wait_for_any()
+        finally:
+            self.shutdown()
+        return [self.results[t.index] for t in tasks]
+
+    def shutdown(self) -> None:
+        """Let idle workers finish; kill busy ones (only after an interruption) and stragglers."""
+        for worker in self.workers:
+            if not worker.busy:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+            else:
+                worker.process.kill()
+        deadline = time.monotonic() + 2.0
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+
+
+def read_batch(
+    paths: Sequence[tuple[Path, str]],
+    rubrics: RubricSet,
+    limits: BatchLimits | None = None,
+    on_result: Callable[[FormResult], None] | None = None,
+    read: ReadFunction = read_form,
+) -> list[FormResult]:
+    """Read every ``(path, source)`` in worker processes; one result per file, in input order.
+
+    ``on_result`` is called in the parent as each file finishes (for a
+    progress bar); ``read`` is the per-file function run in the workers.
+    """
+    tasks = [Task(i, path, source) for i, (path, source) in enumerate(paths)]
+    if not tasks:
+        return []
+    return _Pool(rubrics, limits or BatchLimits(), read, on_result).run(tasks)

@@ -1,0 +1,63 @@
+"""What reading one returned form yields: the per-form result every output is built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from generator.readers.scores import ScoreCheck
+
+Eligibility = Literal["eligible", "ineligible", "unknown"]
+
+ELIGIBILITY_TEXT: dict[Eligibility, str] = {
+    "eligible": "可申报",
+    "ineligible": "不得申报",
+    "unknown": "待核实",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FormResult:
+    """One input file after reading.
+
+    A file that could not be read as a form (``read`` is false) carries only
+    its source and the one problem saying why.  A form that was read carries
+    the rubric id, the applicant's header fields, every sub-item's score
+    check, item subtotals and the total computed from valid scores only, the
+    self-reported total as typed, eligibility, and every problem found, each
+    a complete Chinese sentence.
+    """
+
+    source: str
+    problems: tuple[str, ...] = ()
+    read: bool = False
+    rubric_id: str | None = None
+    fingerprint: str | None = None
+    applicant: dict[str, str] = field(default_factory=dict)
+    scores: dict[str, ScoreCheck] = field(default_factory=dict)
+    subtotals: dict[str, int] = field(default_factory=dict)
+    total: int | None = None
+    self_reported: str = ""
+    self_reported_value: int | None = None
+    eligibility: Eligibility = "unknown"
+
+    @property
+    def clean(self) -> bool:
+        return self.read and not self.problems
+
+    @property
+    def eligibility_text(self) -> str:
+        return ELIGIBILITY_TEXT[self.eligibility]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every score is valid, so the total is the whole form's total."""
+        return self.read and all(check.value is not None for check in self.scores.values())
+
+    def with_problems(self, *problems: str) -> FormResult:
+        return replace(self, problems=(*self.problems, *problems))
+
+
+def unreadable(source: str, problem: str) -> FormResult:
+    """The result for a file that could not be read as a form."""
+    return FormResult(source=source, problems=(problem,))

@@ -1,0 +1,168 @@
+"""The tabulation of a batch: one table per rubric and the problem list, shared by every output.
+
+The spreadsheet, the CSV files and the HTML report all render this one
+model, so they agree on columns, order, ranking and statistics.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from generator.model.rubric import Rubric, RubricSet
+from generator.readers.results import FormResult
+
+Cell = str | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Count and spread of the totals of one rubric's forms."""
+
+    count: int
+    mean: float | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    stdev: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    rank: int
+    result: FormResult
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RubricTable:
+    """One rubric's forms, best total first, with the column headers of every output."""
+
+    rubric: Rubric
+    headers: tuple[str, ...]
+    rows: tuple[Row, ...]
+    stats: Stats
+
+    @property
+    def name_header(self) -> str:
+        return self.rubric.applicant_fields[0].label if self.rubric.applicant_fields else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemEntry:
+    """One problem of one file, for the 问题 sheet and the report's problem list."""
+
+    source: str
+    rubric: str
+    applicant: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tabulation:
+    results: tuple[FormResult, ...]
+    tables: tuple[RubricTable, ...]
+    problems: tuple[ProblemEntry, ...]
+
+    @property
+    def unreadable(self) -> tuple[FormResult, ...]:
+        return tuple(r for r in self.results if not r.read)
+
+    @property
+    def forms(self) -> tuple[FormResult, ...]:
+        return tuple(r for r in self.results if r.read)
+
+    @property
+    def files_with_problems(self) -> int:
+        return sum(1 for r in self.results if r.problems)
+
+    @property
+    def clean(self) -> bool:
+        return all(r.clean for r in self.results)
+
+
+PROBLEM_HEADERS = ("文件", "评分表", "申报人", "问题")
+
+
+def headers(rubric: Rubric) -> tuple[str, ...]:
+    return (
+        "名次",
+        "来源文件",
+        *(h.label for h in rubric.applicant_fields),
+        *(f"{sub.name}（{sub.points}分）" for sub in rubric.subitems),
+        *(f"{item.name}小计（{item.points}分）" for item in rubric.items),
+        f"总分（{rubric.total}分）",
+        f"表上填写的{rubric.total_field.label}",
+        "申报资格",
+        "问题",
+    )
+
+
+def row_cells(rank: int, result: FormResult, rubric: Rubric) -> tuple[Cell, ...]:
+    """A form's cells: valid scores as numbers; an invalid score as typed, so the panel sees it."""
+    scores = [result.scores[sub.id] for sub in rubric.subitems]
+    return (
+        rank,
+        result.source,
+        *(result.applicant.get(h.id, "") for h in rubric.applicant_fields),
+        *(check.value if check.value is not None else check.raw for check in scores),
+        *(result.subtotals.get(item.id, 0) for item in rubric.items),
+        result.total,
+        result.self_reported_value if result.self_reported_value is not None else result.self_reported,
+        result.eligibility_text,
+        "\n".join(result.problems),
+    )
+
+
+def ranked(results: Sequence[FormResult]) -> list[tuple[int, FormResult]]:
+    """Best total first; equal totals share a rank (1, 2, 2, 4)."""
+    ordered = sorted(results, key=lambda r: (-(r.total or 0), r.source))
+    ranks: list[tuple[int, FormResult]] = []
+    for position, result in enumerate(ordered, start=1):
+        same = ranks and ranks[-1][1].total == result.total
+        ranks.append((ranks[-1][0] if same else position, result))
+    return ranks
+
+
+def stats(totals: Sequence[int]) -> Stats:
+    if not totals:
+        return Stats(0)
+    return Stats(
+        count=len(totals),
+        mean=statistics.fmean(totals),
+        minimum=min(totals),
+        maximum=max(totals),
+        stdev=statistics.pstdev(totals),
+    )
+
+
+def rubric_table(rubric: Rubric, results: Sequence[FormResult]) -> RubricTable:
+    mine = [r for r in results if r.read and r.rubric_id == rubric.id]
+    rows = tuple(Row(rank, result, row_cells(rank, result, rubric)) for rank, result in ranked(mine))
+    return RubricTable(rubric, headers(rubric), rows, stats([r.total or 0 for r in mine]))
+
+
+def applicant_text(result: FormResult, rubric: Rubric | None) -> str:
+    if rubric is None or not result.read:
+        return ""
+    return "，".join(v for h in rubric.applicant_fields if (v := result.applicant.get(h.id, "")))
+
+
+def problem_entries(results: Sequence[FormResult], rubrics: RubricSet) -> tuple[ProblemEntry, ...]:
+    entries = []
+    for result in results:
+        rubric = rubrics.get(result.rubric_id or "") if result.read else None
+        for message in result.problems:
+            entries.append(
+                ProblemEntry(result.source, rubric.name if rubric else "", applicant_text(result, rubric), message)
+            )
+    return tuple(entries)
+
+
+def tabulate(results: Sequence[FormResult], rubrics: RubricSet) -> Tabulation:
+    """The per-rubric tables and the problem list of a batch of results."""
+    return Tabulation(
+        results=tuple(results),
+        tables=tuple(rubric_table(rubric, results) for rubric in rubrics),
+        problems=problem_entries(results, rubrics),
+    )

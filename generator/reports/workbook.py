@@ -1,0 +1,108 @@
+"""The workbook: a sheet per rubric (a row per form, best total first) and a 问题 sheet.
+
+Headers are frozen, columns sized to their contents, applicant text stored
+as text that can never become a formula (see :mod:`generator.reports.cells`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from generator.atomic import atomic_output
+from generator.reports.cells import display_width, formula_like, xml_safe
+from generator.reports.tabulate import PROBLEM_HEADERS, Cell, RubricTable, Tabulation
+
+PROBLEM_SHEET = "问题"
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+WRAP = Alignment(wrap_text=True, vertical="top")
+MIN_WIDTH, MAX_WIDTH, HEADER_MAX_WIDTH = 6, 60, 24
+LINE_HEIGHT = 15.0
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Cell) -> None:
+    if isinstance(value, str):
+        value = xml_safe(value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
+        if "\n" in value or display_width(value) > MAX_WIDTH:
+            cell.alignment = WRAP
+
+
+def _fill(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]], frozen: str) -> None:
+    for column, title in enumerate(headers, start=1):
+        _put(sheet, 1, column, title)
+        sheet.cell(row=1, column=column).font = HEADER_FONT
+        sheet.cell(row=1, column=column).fill = HEADER_FILL
+        sheet.cell(row=1, column=column).alignment = WRAP
+    for row_number, cells in enumerate(rows, start=2):
+        for column, value in enumerate(cells, start=1):
+            _put(sheet, row_number, column, value)
+    sheet.freeze_panes = frozen
+    widths = _size_columns(sheet, headers, rows)
+    for row_number, cells in enumerate(rows, start=2):
+        _size_row(sheet, row_number, cells, widths)
+    _print_setup(sheet)
+
+
+def _size_row(sheet: Worksheet, row_number: int, cells: Sequence[Cell], widths: Sequence[float]) -> None:
+    """Room for every line of wrapped text (spreadsheet programs do not re-measure on opening)."""
+    lines = 1
+    for value, width in zip(cells, widths, strict=True):
+        if isinstance(value, str) and (2 * len(value) > width - 1 or "\n" in value):
+            lines = max(lines, sum(-(-display_width(part) // int(width - 1)) or 1 for part in value.split("\n")))
+    if lines > 1:
+        sheet.row_dimensions[row_number].height = LINE_HEIGHT * lines
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """Printed: A4 landscape, all columns on the page width, the header row on every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def _size_columns(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[float]:
+    """Each column as wide as its widest value (within bounds); returns the widths."""
+    widths = []
+    for column, title in enumerate(headers, start=1):
+        contents = [display_width(str(row[column - 1])) for row in rows if row[column - 1] not in (None, "")]
+        widest = max([min(display_width(title), HEADER_MAX_WIDTH), *contents])
+        widths.append(max(MIN_WIDTH, min(MAX_WIDTH, widest + 2)))
+        sheet.column_dimensions[get_column_letter(column)].width = widths[-1]
+    return widths
+
+
+def _rubric_sheet(workbook: Workbook, table: RubricTable) -> None:
+    sheet = workbook.create_sheet(table.rubric.name[:31])
+    first_name_column = 3  # 名次, 来源文件, then the name: kept in view when scrolling right
+    _fill(sheet, table.headers, [row.cells for row in table.rows], f"{get_column_letter(first_name_column + 1)}2")
+
+
+def _problem_sheet(workbook: Workbook, tabulation: Tabulation) -> None:
+    sheet = workbook.create_sheet(PROBLEM_SHEET)
+    rows = [(p.source, p.rubric, p.applicant, p.message) for p in tabulation.problems]
+    _fill(sheet, PROBLEM_HEADERS, rows, "B2")
+
+
+def write_xlsx(tabulation: Tabulation, path: Path) -> None:
+    """Write the workbook atomically."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in tabulation.tables:
+        _rubric_sheet(workbook, table)
+    _problem_sheet(workbook, tabulation)
+    with atomic_output(path) as handle:
+        workbook.save(handle)

@@ -1,0 +1,78 @@
+"""Paragraph styles from the layout's typography.
+
+Every paragraph of the form uses one of a few named styles (Chinese names, as
+a Word user sees them in the style gallery; ASCII ids), so the sizes and faces
+the layout chose live in one place in the document and a user who restyles the
+form changes them once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from docx.styles.style import ParagraphStyle
+
+from generator.layout.form import Typography
+from generator.writers.docx.fonts import FACES, Face, set_chinese_language, set_faces
+
+TITLE_STYLE, TITLE_STYLE_ID = "表格标题", "FormTitle"
+TABLE_HEAD_STYLE, TABLE_HEAD_STYLE_ID = "表头", "TableHeading"
+TABLE_TEXT_STYLE, TABLE_TEXT_STYLE_ID = "表格正文", "TableText"
+FOOTER_STYLE, FOOTER_STYLE_ID = "审核栏", "ReviewText"
+
+
+@dataclass(frozen=True, slots=True)
+class _StyleSpec:
+    name: str
+    style_id: str
+    size: float
+    face: Face
+    bold: bool = False
+    centred: bool = False
+
+
+def _specs(typography: Typography) -> tuple[_StyleSpec, ...]:
+    body = FACES["body"]
+    return (
+        _StyleSpec(TITLE_STYLE, TITLE_STYLE_ID, typography.title_size, FACES["title"], bold=True, centred=True),
+        _StyleSpec(TABLE_HEAD_STYLE, TABLE_HEAD_STYLE_ID, typography.table_head_size, body, bold=True, centred=True),
+        _StyleSpec(TABLE_TEXT_STYLE, TABLE_TEXT_STYLE_ID, typography.table_size, body),
+        _StyleSpec(FOOTER_STYLE, FOOTER_STYLE_ID, typography.footer_size, body),
+    )
+
+
+def _set_defaults(document: Document, typography: Typography) -> None:
+    """Document defaults and 正文 (Normal): the body face, the header size, single spacing × the layout's."""
+    rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_faces(rpr, FACES["body"])
+    set_chinese_language(rpr)
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(typography.header_size)
+    fmt = normal.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = typography.line_spacing
+
+
+def _add_style(document: Document, spec: _StyleSpec) -> ParagraphStyle:
+    style = document.styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+    style.style_id = spec.style_id
+    style.base_style = document.styles["Normal"]
+    style.quick_style = True
+    style.font.size = Pt(spec.size)
+    style.font.bold = spec.bold or None
+    set_faces(style.element.get_or_add_rPr(), spec.face)
+    if spec.centred:
+        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    return style
+
+
+def add_form_styles(document: Document, typography: Typography) -> None:
+    """Set the defaults and add the form's paragraph styles to ``document``."""
+    _set_defaults(document, typography)
+    for spec in _specs(typography):
+        _add_style(document, spec)

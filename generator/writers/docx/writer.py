@@ -1,0 +1,57 @@
+"""The Word form: render a :class:`~generator.layout.form.FormLayout` as a print-ready, fillable .docx.
+
+The writer draws what the layout says and decides nothing of its own: page,
+title, subject line and header blanks (:mod:`generator.writers.docx.heading`), the
+rubric table (:mod:`generator.writers.docx.table`) closed by the review box with its
+seal area (:mod:`generator.writers.docx.footer`), the fillable blanks as content
+controls (:mod:`generator.writers.docx.controls`), the document properties
+(:mod:`generator.writers.docx.properties`); the package is saved so that the same
+layout always gives the same bytes (:mod:`generator.writers.docx.package`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx.document import Document
+from docx.enum.section import WD_ORIENT
+from docx.shared import Mm
+
+from generator.atomic import write_bytes_atomic
+from generator.layout.form import PAGE_HEIGHT_MM, PAGE_WIDTH_MM, FormLayout
+from generator.writers.docx.footer import add_footer_rows
+from generator.writers.docx.heading import add_heading
+from generator.writers.docx.package import new_document, stable_bytes
+from generator.writers.docx.properties import set_properties
+from generator.writers.docx.styles import add_form_styles
+from generator.writers.docx.table import add_rubric_table
+
+HEADER_FOOTER_DISTANCE_MM = 10.0
+
+
+def _set_page(document: Document, layout: FormLayout) -> None:
+    """A4 portrait with the layout's margins."""
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
+    margin = Mm(layout.margin_mm)
+    section.top_margin = section.bottom_margin = section.left_margin = section.right_margin = margin
+    section.header_distance = section.footer_distance = Mm(HEADER_FOOTER_DISTANCE_MM)
+    section.gutter = Mm(0)
+
+
+def render_docx(layout: FormLayout) -> bytes:
+    """The .docx of ``layout`` as bytes (identical for identical layouts)."""
+    document = new_document()
+    add_form_styles(document, layout.typography)
+    _set_page(document, layout)
+    add_heading(document, layout)
+    table = add_rubric_table(document, layout)
+    add_footer_rows(table, layout)
+    set_properties(document, layout)
+    return stable_bytes(document)
+
+
+def write_docx(layout: FormLayout, path: Path) -> None:
+    """Write the Word form of ``layout`` to ``path`` (atomically)."""
+    write_bytes_atomic(path, render_docx(layout))

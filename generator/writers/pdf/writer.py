@@ -1,0 +1,63 @@
+"""Write one rubric's fillable AcroForm PDF from the shared layout.
+
+Register the embedded font subsets (:mod:`generator.writers.pdf.fonts`), then draw
+the pages with reportlab (:mod:`generator.writers.pdf.render`), adding the fields,
+scripts (:mod:`generator.writers.pdf.acroform`) and identity
+(:mod:`generator.writers.pdf.metadata`) to the same document in one pass.  The
+result is byte-identical on every build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.atomic import write_bytes_atomic
+from generator.layout.form import FormLayout
+from generator.writers.pdf.fonts import FontSettings, register_font
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+
+def body_text(layout: FormLayout) -> str:
+    """Every character printed in the body font."""
+    footer = layout.footer
+    parts = [
+        layout.subject_line,
+        *(blank.label for blank in layout.blanks),
+        *(column.label for column in layout.columns),
+        *(cell.text for cell in layout.cells),
+        footer.review_label,
+        footer.organization_label,
+        footer.seal_label,
+        footer.date_label,
+    ]
+    return "".join(parts)
+
+
+def render_pdf(layout: FormLayout, fonts: FontSettings | None = None) -> bytes:
+    """The finished PDF as bytes."""
+    from generator.writers.pdf.acroform import add_acroform, add_widgets
+    from generator.writers.pdf.metadata import add_identity
+    from generator.writers.pdf.render import FormRenderer, make_styles
+
+    body = register_font(body_text(layout), "body", fonts)
+    title = register_font(layout.title, "title", fonts)
+
+    def document_done(canvas: Canvas) -> None:
+        add_acroform(canvas, layout)
+        add_identity(canvas, layout.rubric)
+
+    renderer = FormRenderer(
+        layout,
+        make_styles(layout, body, title),
+        page_done=lambda canvas, placements: add_widgets(canvas, placements, layout),
+        document_done=document_done,
+    )
+    return renderer.render()
+
+
+def write_pdf(layout: FormLayout, path: Path, fonts: FontSettings | None = None) -> None:
+    """Write the fillable PDF of ``layout`` to ``path`` (atomically)."""
+    write_bytes_atomic(path, render_pdf(layout, fonts))
