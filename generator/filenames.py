@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.distribute.roster import Applicant
 from generator.errors import UserError
 
 FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
@@ -87,13 +86,3 @@ def inside(folder: Path, name: str) -> Path:
     if Path(name).name != name or path.resolve().parent != folder.resolve():
         raise UserError(f"文件名“{name}”不安全：会写到输出目录 {folder} 之外")
     return path
-
-
-def applicant_stems(applicants: Sequence[Applicant]) -> list[str]:
-    """File stems for applicants: ``服务明星-张伟``; with the unit (and a number) when names repeat."""
-    pairs = []
-    for applicant in applicants:
-        plain = f"{applicant.rubric.name}-{safe_component(applicant.name)}"
-        unit = next((value for _, value in applicant.values[1:] if value), "")
-        pairs.append((plain, f"{plain}-{safe_component(unit)}" if unit else plain))
-    return unique_stems(pairs)

@@ -197,27 +197,27 @@ def build_corpus(folder: Path, filled: Path) -> dict[str, Path]:
 
 def sleepy_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
     """A per-file reader that hangs on files named ``hang*``; reads the others normally."""
-    from generator.readers.pdf.reader import read_form
+    from generator.readers.returns import read_return
 
     if path.name.startswith("hang"):
         time.sleep(3600)
-    return read_form(path, rubrics, source)
+    return read_return(path, rubrics, source)
 
 
 def greedy_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
     """A per-file reader that tries to hold 4 GB for files named ``greedy*``."""
-    from generator.readers.pdf.reader import read_form
+    from generator.readers.returns import read_return
 
     if path.name.startswith("greedy"):
         hoard = bytearray(4 * 1024**3)
         hoard[-1] = 1
-    return read_form(path, rubrics, source)
+    return read_return(path, rubrics, source)
 
 
 def crashing_read(path: Path, rubrics: RubricSet, source: str) -> FormResult:
     """A per-file reader whose process dies on files named ``crash*``."""
-    from generator.readers.pdf.reader import read_form
+    from generator.readers.returns import read_return
 
     if path.name.startswith("crash"):
         os._exit(70)
-    return read_form(path, rubrics, source)
+    return read_return(path, rubrics, source)

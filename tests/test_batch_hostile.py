@@ -13,7 +13,8 @@ from read_fillers import fill_pypdf, form_values, write_form
 from generator.model.rubric import RubricSet
 from generator.readers.batch import CRASH_PROBLEM, read_batch, timeout_problem
 from generator.readers.limits import BatchLimits
-from generator.readers.pdf.document import HOSTILE, REPAIRED, TOO_BIG
+from generator.readers.pdf.document import HOSTILE, REPAIRED
+from generator.readers.results import TOO_BIG
 
 EXPECTED = {
     "empty.pdf": "文件是空的（0 字节），不是 PDF 表格。",

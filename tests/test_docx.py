@@ -22,12 +22,8 @@ from pypdf import PdfReader
 
 from generator import __version__
 from generator.layout.form import FormLayout, build_layout
-from generator.model.fields import (
-    DOCX_PROPERTY_FINGERPRINT,
-    DOCX_PROPERTY_RUBRIC_ID,
-    DOCX_PROPERTY_TOOL_VERSION,
-    form_fields,
-)
+from generator.model.fields import form_fields
+from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION
 from generator.model.rubric import Rubric, RubricSet
 from generator.writers.docx.fonts import HEI, SONG
 from generator.writers.docx.properties import custom_properties
@@ -307,9 +303,9 @@ def test_properties_identify_the_rubric(form: tuple[Rubric, Document]) -> None:
     assert (core.title, core.subject) == (rubric.title, rubric.subject_line)
     assert core.created == core.modified and core.created.year == 2024
     assert custom_properties(document) == {
-        DOCX_PROPERTY_RUBRIC_ID: rubric.id,
-        DOCX_PROPERTY_FINGERPRINT: rubric.fingerprint,
-        DOCX_PROPERTY_TOOL_VERSION: __version__,
+        RUBRIC_ID.docx: rubric.id,
+        FINGERPRINT.docx: rubric.fingerprint,
+        TOOL_VERSION.docx: __version__,
     }
     assert len(rubric.fingerprint) == 12
 

@@ -27,7 +27,7 @@ from generator.distribute.send_log import SendLog
 from generator.distribute.smtp_send import RateLimiter, SmtpSettings, connect, send_all
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
-from generator.readers.pdf.reader import read_form
+from generator.readers.returns import read_return
 
 HOST = "127.0.0.1"
 PASSWORD_ENV = "RUBRIC_FORMS_TEST_SMTP_PASSWORD"
@@ -118,7 +118,7 @@ def test_each_applicant_receives_their_own_form_once(
         (attachment,) = list(message.iter_attachments())
         pdf = tmp_path / attachment.get_filename()
         pdf.write_bytes(attachment.get_content())
-        result = read_form(pdf, rubric_set)
+        result = read_return(pdf, rubric_set)
         assert result.read and result.applicant == values
     assert "本次发送成功 3 封" in capsys.readouterr().out
     log = out / "发送记录.jsonl"

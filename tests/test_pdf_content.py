@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from generator import __version__
 from generator.layout.form import FormLayout, build_layout
-from generator.model.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, INFO_TOOL_VERSION, XMP_NAMESPACE
+from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION, XMP_NAMESPACE
 from generator.model.rubric import RubricSet
 from generator.writers.pdf.writer import render_pdf
 from tests.pdf_support import MM, build_pdfs, dark_pixels, has_tool, render_gray, squash
@@ -97,9 +97,9 @@ def test_identity_in_info_and_xmp(rubric_id: str, rubric_set: RubricSet, pdfs) -
     reader = PdfReader(pdfs[rubric_id])
     info = reader.metadata
     assert info["/Title"] == rubric.title
-    assert info[INFO_RUBRIC_ID] == rubric.id
-    assert info[INFO_FINGERPRINT] == rubric.fingerprint
-    assert info[INFO_TOOL_VERSION] == __version__
+    assert info[RUBRIC_ID.info] == rubric.id
+    assert info[FINGERPRINT.info] == rubric.fingerprint
+    assert info[TOOL_VERSION.info] == __version__
     root = ET.fromstring(reader.trailer["/Root"]["/Metadata"].get_object().get_data())
     assert root.find(f".//{{{XMP_NAMESPACE}}}RubricId").text == rubric.id
     assert root.find(f".//{{{XMP_NAMESPACE}}}RubricFingerprint").text == rubric.fingerprint

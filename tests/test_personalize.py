@@ -19,7 +19,7 @@ from generator.distribute.personalize import Personalizer
 from generator.distribute.roster import Applicant
 from generator.model.fields import applicant_field, score_fields
 from generator.model.rubric import RubricSet
-from generator.readers.pdf.reader import read_form
+from generator.readers.returns import read_return
 from generator.writers.pdf.fonts import subset_font_file
 
 READ_ONLY = 1
@@ -56,7 +56,7 @@ def test_header_fields_hold_the_values_and_the_reader_reads_them_exactly(
         expected = {applicant_field(person.rubric, h).name: v for h, (_, v) in zip(
             person.rubric.applicant_fields, person.values, strict=True) if v}  # fmt: skip
         assert pdf_values(path) == expected
-        result = read_form(path, rubric_set)
+        result = read_return(path, rubric_set)
         assert result.read and result.rubric_id == person.rubric.id
         assert result.fingerprint == person.rubric.fingerprint
         assert result.applicant == {k: v for k, v in person.values}
@@ -153,11 +153,11 @@ def test_real_fillers_keep_the_prefilled_values_and_can_change_them(
         pytest.skip(f"{filler} is not installed")
     person = people[2]
     scores = {f.name: str(f.max_score) for f in score_fields(person.rubric)}
-    kept = read_form(fill(written[person.row], tmp_path / "scored.pdf", scores), rubric_set)
+    kept = read_return(fill(written[person.row], tmp_path / "scored.pdf", scores), rubric_set)
     assert kept.applicant == {"name": "欧阳娜娜", "unit": "招商银行深圳分行", "post": "行长"}
     assert kept.total == person.rubric.total
     post = applicant_field(person.rubric, person.rubric.applicant_fields[2]).name
-    changed = read_form(fill(written[person.row], tmp_path / "changed.pdf", {post: "副行长"}), rubric_set)
+    changed = read_return(fill(written[person.row], tmp_path / "changed.pdf", {post: "副行长"}), rubric_set)
     assert changed.applicant == {"name": "欧阳娜娜", "unit": "招商银行深圳分行", "post": "副行长"}
 
 

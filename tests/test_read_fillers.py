@@ -18,7 +18,7 @@ from read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, form_values, pdfj
 
 from generator.model.rubric import RubricSet
 from generator.readers.pdf.document import field_values, guarded_read, open_pdf
-from generator.readers.pdf.reader import read_form
+from generator.readers.returns import read_return
 
 Filler = Callable[[Path, Path, Mapping[str, str]], Path]
 
@@ -67,7 +67,7 @@ def test_real_fillers_round_trip(
     path = fill(blank_forms[rubric_id], tmp_path / f"{filler}-{rubric_id}.pdf", values)
     assert path.read_bytes() != blank_forms[rubric_id].read_bytes()
 
-    result = read_form(path, rubric_set)
+    result = read_return(path, rubric_set)
 
     assert fast_scan(path) == pypdf_values(path)
     assert result.problems == ()

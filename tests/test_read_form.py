@@ -14,11 +14,13 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ByteStringObject, NameObject, read_object
 from read_fillers import fill_pypdf, form_values, write_form
 
-from generator.model.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, header_field, score_fields
-from generator.model.rubric import Rubric, RubricSet, fingerprint
+from generator.model.canonical import fingerprint
+from generator.model.fields import header_field, score_fields
+from generator.model.identity import FINGERPRINT, RUBRIC_ID
+from generator.model.rubric import Rubric, RubricSet
 from generator.readers.pdf.dict_scan import decode_value
 from generator.readers.pdf.document import field_values, guarded_read, open_pdf
-from generator.readers.pdf.reader import read_form
+from generator.readers.returns import read_return
 
 STAR_SCORES = [8, 12, 13, 9, 10, 18, 15]  # 8 + 12 + 13 + (9 + 10) + (18 + 15) = 85
 STAR_PERSON = ["李四", "国网上海市电力公司", "客户经理"]
@@ -45,7 +47,7 @@ def test_a_filled_form_reads_back_with_computed_totals(
 ) -> None:
     star = rubric(rubric_set, "star")
     path = fill(blank_forms["star"], tmp_path / "李四.pdf", form_values(star, STAR_PERSON, STAR_SCORES, 85))
-    result = read_form(path, rubric_set)
+    result = read_return(path, rubric_set)
     assert result.read and result.clean, result.problems
     assert result.rubric_id == "star" and result.fingerprint == star.fingerprint
     assert result.applicant == dict(zip(["name", "unit", "post"], STAR_PERSON, strict=True))
@@ -60,7 +62,7 @@ def test_a_stale_self_reported_total_is_flagged_and_not_trusted(
 ) -> None:
     star = rubric(rubric_set, "star")
     path = fill(blank_forms["star"], tmp_path / "stale.pdf", form_values(star, STAR_PERSON, STAR_SCORES, 100))
-    result = read_form(path, rubric_set)
+    result = read_return(path, rubric_set)
     assert result.total == 85
     assert result.problems == ("自评总分填写为 100 分，与各项评分之和 85 分不一致，已以计算结果为准。",)
 
@@ -69,7 +71,7 @@ def test_scores_as_people_type_them(rubric_set: RubricSet, blank_forms: dict[str
     star = rubric(rubric_set, "star")
     typed = [" 8 ", "１２", "13分", "９ 分", "10", "18", "15"]
     path = fill(blank_forms["star"], tmp_path / "typed.pdf", form_values(star, STAR_PERSON, typed, "８５分"))
-    result = read_form(path, rubric_set)
+    result = read_return(path, rubric_set)
     assert result.clean, result.problems
     assert result.total == 85 and result.scores["professionalism"].raw == "１２"
 
@@ -78,7 +80,7 @@ def test_bad_scores_are_each_named(rubric_set: RubricSet, blank_forms: dict[str,
     star = rubric(rubric_set, "star")
     typed = ["8.5", "八", "", "16", "9", "18", "15"]
     path = fill(blank_forms["star"], tmp_path / "bad.pdf", form_values(star, ["", "单位", "岗位"], typed))
-    result = read_form(path, rubric_set)
+    result = read_return(path, rubric_set)
     assert result.read and result.total == 9 + 18 + 15
     assert result.problems == (
         "表头未填写：姓名。",
@@ -95,7 +97,7 @@ def test_a_zero_on_a_veto_item_makes_the_form_ineligible(
 ) -> None:
     manager = rubric(rubric_set, "manager")
     values = form_values(manager, ["王五", "某集团", "总经理"], [9, 9, 14, 0, 9, 22, 12])
-    result = read_form(fill(blank_forms["manager"], tmp_path / "veto.pdf", values), rubric_set)
+    result = read_return(fill(blank_forms["manager"], tmp_path / "veto.pdf", values), rubric_set)
     assert result.eligibility_text == "不得申报"
     assert result.total == 75
     assert any("一票否决项，得分为 0，不得申报" in p for p in result.problems)
@@ -106,7 +108,7 @@ def test_a_blank_veto_item_leaves_eligibility_open(
 ) -> None:
     manager = rubric(rubric_set, "manager")
     values = form_values(manager, ["王五", "某集团", "总经理"], [9, 9, 14, 12, "", 22, 12])
-    result = read_form(fill(blank_forms["manager"], tmp_path / "open.pdf", values), rubric_set)
+    result = read_return(fill(blank_forms["manager"], tmp_path / "open.pdf", values), rubric_set)
     assert result.eligibility_text == "待核实"
 
 
@@ -117,7 +119,7 @@ def strip_identity(source: Path, target: Path) -> Path:
     writer._info = None
     with target.open("wb") as handle:
         writer.write(handle)
-    assert PdfReader(target).metadata is None or INFO_RUBRIC_ID not in (PdfReader(target).metadata or {})
+    assert PdfReader(target).metadata is None or RUBRIC_ID.info not in (PdfReader(target).metadata or {})
     return target
 
 
@@ -127,7 +129,7 @@ def test_lost_metadata_falls_back_to_the_field_names(
     team = rubric(rubric_set, "team")
     values = form_values(team, ["客服一班", "某供电公司"], [9, 12, 13, 9, 9, 18, 18])
     path = strip_identity(fill(blank_forms["team"], tmp_path / "team.pdf", values), tmp_path / "bare.pdf")
-    result = read_form(path, rubric_set)
+    result = read_return(path, rubric_set)
     assert result.clean and result.rubric_id == "team" and result.fingerprint is None
     assert result.total == 88
 
@@ -141,7 +143,7 @@ def test_the_xmp_identity_is_used_when_the_info_dictionary_lost_it(
     with path.open("wb") as handle:
         writer.write(handle)
     team = rubric(rubric_set, "team")
-    assert read_form(path, rubric_set).fingerprint == team.fingerprint
+    assert read_return(path, rubric_set).fingerprint == team.fingerprint
 
 
 def another_version(star: Rubric, **changes: object) -> Rubric:
@@ -153,7 +155,7 @@ def test_an_older_version_with_the_same_fields_is_read_and_flagged(rubric_set: R
     star = rubric(rubric_set, "star")
     older = another_version(star, subject="工作在服务一线的员工")
     blank = write_form(older, tmp_path / "older.pdf")
-    result = read_form(
+    result = read_return(
         fill(blank, tmp_path / "older-filled.pdf", form_values(star, STAR_PERSON, STAR_SCORES)), rubric_set
     )
     assert result.read and result.total == 85
@@ -168,7 +170,7 @@ def test_another_version_with_other_fields_is_rejected(rubric_set: RubricSet, tm
     first = star.items[0]
     renamed = replace(first, subitems=(replace(first.subitems[0], id="moral"),))
     other = another_version(star, items=(renamed, *star.items[1:]))
-    result = read_form(write_form(other, tmp_path / "other.pdf"), rubric_set)
+    result = read_return(write_form(other, tmp_path / "other.pdf"), rubric_set)
     assert not result.read
     assert result.problems == (
         f"此表格由另一版本的“服务明星”评分标准生成（版本指纹 {other.fingerprint}，当前版本为 {star.fingerprint}），"
@@ -178,14 +180,14 @@ def test_another_version_with_other_fields_is_rejected(rubric_set: RubricSet, tm
 
 def test_a_rubric_missing_from_the_rubrics_file_is_named(rubric_set: RubricSet, tmp_path: Path) -> None:
     star = rubric(rubric_set, "star")
-    result = read_form(write_form(another_version(star, id="star2024"), tmp_path / "x.pdf"), rubric_set)
+    result = read_return(write_form(another_version(star, id="star2024"), tmp_path / "x.pdf"), rubric_set)
     assert result.problems == (
         "表格注明属于评分表“star2024”，但评分标准文件中没有这份评分表，无法读取；请确认使用的是正确的 rubrics.toml。",
     )
 
 
 def test_a_missing_file_is_a_problem_not_an_exception(rubric_set: RubricSet, tmp_path: Path) -> None:
-    result = read_form(tmp_path / "nowhere.pdf", rubric_set)
+    result = read_return(tmp_path / "nowhere.pdf", rubric_set)
     assert not result.read and len(result.problems) == 1
     assert result.problems == ("无法打开该文件（文件不存在）。",)
 
@@ -203,7 +205,7 @@ def test_utf8_values_without_a_byte_order_mark_are_decoded(
     path = tmp_path / "utf8.pdf"
     with path.open("wb") as handle:
         writer.write(handle)
-    assert read_form(path, rubric_set).applicant["name"] == "张三"
+    assert read_return(path, rubric_set).applicant["name"] == "张三"
 
 
 def test_the_fast_field_scan_agrees_with_pypdf(
@@ -230,7 +232,7 @@ def test_object_streams_are_read_through_pypdf(
     packed = tmp_path / "packed.pdf"
     subprocess.run(["qpdf", "--object-streams=generate", str(filled), str(packed)], check=True, timeout=60)
     assert b"/ObjStm" in packed.read_bytes()
-    result = read_form(packed, rubric_set)
+    result = read_return(packed, rubric_set)
     assert result.clean and result.total == 85 and list(result.applicant.values()) == STAR_PERSON
 
 
@@ -252,7 +254,7 @@ def test_literal_strings_decode_like_pypdf(raw: bytes, text: str) -> None:
 
 def test_the_document_identity_keys_come_from_the_contract(blank_forms: dict[str, Path]) -> None:
     info = PdfReader(blank_forms["star"]).metadata or {}
-    assert info[INFO_RUBRIC_ID] == "star" and len(info[INFO_FINGERPRINT]) == 12
+    assert info[RUBRIC_ID.info] == "star" and len(info[FINGERPRINT.info]) == 12
 
 
 def test_damaged_copies_never_raise(rubric_set: RubricSet, blank_forms: dict[str, Path], tmp_path: Path) -> None:
@@ -272,7 +274,7 @@ def test_damaged_copies_never_raise(rubric_set: RubricSet, blank_forms: dict[str
                 del data[at : at + rng.randrange(1, 60)]
         path = tmp_path / f"damaged-{n}.pdf"
         path.write_bytes(bytes(data))
-        result = read_form(path, rubric_set)
+        result = read_return(path, rubric_set)
         assert result.read or len(result.problems) == 1
         outcomes.add(result.read)
     assert outcomes == {True, False}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from generator.atomic import write_bytes_atomic
 from generator.distribute.roster import Applicant
-from generator.filenames import applicant_stems, inside
+from generator.filenames import inside, safe_component, unique_stems
 from generator.layout.form import build_layout
 from generator.model.fields import applicant_field
 from generator.model.rubric import Rubric
@@ -103,6 +103,17 @@ def _blank(ref: object) -> TemplateBlank:
         align=int(field.get("/Q", 0)),
     )
     return TemplateBlank(ref.idnum, body.removesuffix(b">>"), style)  # type: ignore[attr-defined]
+
+
+def applicant_stems(applicants: Sequence[Applicant]) -> list[str]:
+    """File stems for applicants: ``服务明星-张伟``; with the unit (or another value, then a number) when names repeat."""
+    pairs = []
+    for applicant in applicants:
+        plain = f"{applicant.rubric.name}-{safe_component(applicant.name)}"
+        others = (value for header_id, value in applicant.values if header_id != applicant.rubric.name_field.id)
+        detail = applicant.unit or next((value for value in others if value), "")
+        pairs.append((plain, f"{plain}-{safe_component(detail)}" if detail else plain))
+    return unique_stems(pairs)
 
 
 def pdf_text_string(value: str) -> bytes:

@@ -57,11 +57,17 @@ class Applicant:
 
     @property
     def name(self) -> str:
-        """The 姓名 or 班组名称: the rubric's first applicant blank."""
-        return self.values[0][1]
+        """The 姓名 or 班组名称: the blank whose role is ``name``."""
+        return self.value(self.rubric.name_field.id)
+
+    @property
+    def unit(self) -> str:
+        """The 单位, if the rubric has a blank whose role is ``unit``."""
+        unit = self.rubric.unit_field
+        return self.value(unit.id) if unit else ""
 
     def value(self, header_id: str) -> str:
-        return dict(self.values)[header_id]
+        return dict(self.values).get(header_id, "")
 
     @property
     def key(self) -> str:
@@ -166,12 +172,12 @@ class _RowChecker:
 
     def _values(self, raw: RawRow, rubric: Rubric, problems: list[str]) -> tuple[tuple[str, str], ...]:
         values: list[tuple[str, str]] = []
-        for position, header in enumerate(rubric.applicant_fields):
+        for header in rubric.applicant_fields:
             if _column_key(header.label) not in self.columns:
                 problems.append(f"花名册缺少“{header.label}”列（表格“{rubric.name}”需要填写{header.label}）")
                 continue
             value = self.cell(raw, header.label)
-            problems += _value_problems(header, value, required=position == 0)
+            problems += _value_problems(header, value, required=header.role == "name")
             values.append((header.id, value))
         return tuple(values)
 

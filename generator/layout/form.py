@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.layout.linebreak import text_width_mm
 from generator.model.fields import (
     FormField,
     header_field,
@@ -119,12 +120,16 @@ class FooterBlock:
 
 @dataclass(frozen=True, slots=True)
 class FormLayout:
-    """Everything a writer needs to draw one rubric's form."""
+    """Everything a writer needs to draw one rubric's form.
+
+    ``blank_lines`` are the header blanks as printed: as many to a line as fit
+    the content width, each line spread over the whole width.
+    """
 
     rubric: Rubric
     title: str
     subject_line: str
-    blanks: tuple[Blank, ...]
+    blank_lines: tuple[tuple[Blank, ...], ...]
     columns: tuple[Column, ...]
     cells: tuple[Cell, ...]
     row_count: int
@@ -133,35 +138,48 @@ class FormLayout:
     typography: Typography
     margin_mm: float = MARGIN_MM
 
-    def row_cells(self, row: int) -> tuple[Cell, ...]:
-        """The cells that start on body row ``row``, left to right."""
-        return tuple(c for c in self.cells if c.row == row)
-
-    def cell_at(self, row: int, column: int) -> Cell:
-        """The cell covering (``row``, ``column``), following vertical spans."""
-        return next(c for c in self.cells if c.column == column and c.row <= row < c.row + c.row_span)
+    @property
+    def blanks(self) -> tuple[Blank, ...]:
+        """Every header blank, in printing order."""
+        return tuple(blank for line in self.blank_lines for blank in line)
 
 
-COLUMNS = (
-    Column("评审项目", 22.0),
-    Column("评审细项", 36.0),
-    Column("评分标准", 94.0),
-    Column("评分", 18.0),
-)
 ITEM_COL, SUBITEM_COL, BAND_COL, SCORE_COL = range(4)
+COLUMN_WIDTHS_MM = (22.0, 36.0, 94.0, 18.0)
 
 BLANK_WIDTHS_MM = {"applicant": 30.0, "total": 16.0}
-WIDE_BLANK_IDS = {"unit", "team_name"}
 WIDE_BLANK_MM = 44.0
+BLANK_GAP_MM = 4.0
+"""The least room between two blanks on one line."""
+
+
+def _columns(rubric: Rubric) -> tuple[Column, ...]:
+    heads = rubric.columns
+    labels = (heads.item, heads.subitem, heads.band, heads.score)
+    return tuple(Column(label, width) for label, width in zip(labels, COLUMN_WIDTHS_MM, strict=True))
 
 
 def _blanks(rubric: Rubric) -> tuple[Blank, ...]:
     blanks = []
     for header in rubric.header:
         form_field = header_field(rubric, header)
-        width = WIDE_BLANK_MM if header.id in WIDE_BLANK_IDS else BLANK_WIDTHS_MM[form_field.kind]
+        width = WIDE_BLANK_MM if header.wide else BLANK_WIDTHS_MM[form_field.kind]
         blanks.append(Blank(header.label, form_field, width))
     return tuple(blanks)
+
+
+def _blank_lines(blanks: tuple[Blank, ...], size_pt: float) -> tuple[tuple[Blank, ...], ...]:
+    """The blanks, as many to a line as fit the content width, in order."""
+    lines: list[list[Blank]] = [[]]
+    used = 0.0
+    for blank in blanks:
+        width = text_width_mm(blank.label, size_pt) + blank.width_mm
+        if lines[-1] and used + BLANK_GAP_MM + width > CONTENT_WIDTH_MM:
+            lines.append([])
+            used = 0.0
+        used += width + (BLANK_GAP_MM if lines[-1] else 0.0)
+        lines[-1].append(blank)
+    return tuple(tuple(line) for line in lines)
 
 
 def _table(rubric: Rubric) -> tuple[tuple[Cell, ...], tuple[RowGroup, ...], int]:
@@ -193,7 +211,7 @@ def _footer(rubric: Rubric) -> FooterBlock:
         seal_label=f"（{footer.seal}）",
         seal_field=seal_field(rubric),
         seal_size_mm=50.0,
-        date_label="年　　月　　日",
+        date_label=footer.date,
         date_field=review_date_field(rubric),
         date_blank_mm=40.0,
     )
@@ -202,15 +220,16 @@ def _footer(rubric: Rubric) -> FooterBlock:
 def build_layout(rubric: Rubric, typography: Typography | None = None) -> FormLayout:
     """Lay out one rubric's form."""
     cells, groups, row_count = _table(rubric)
+    typography = typography or Typography()
     return FormLayout(
         rubric=rubric,
         title=rubric.title,
         subject_line=rubric.subject_line,
-        blanks=_blanks(rubric),
-        columns=COLUMNS,
+        blank_lines=_blank_lines(_blanks(rubric), typography.header_size),
+        columns=_columns(rubric),
         cells=cells,
         row_count=row_count,
         groups=groups,
         footer=_footer(rubric),
-        typography=typography or Typography(),
+        typography=typography,
     )

@@ -1,13 +1,17 @@
-"""Line breaking for Chinese text, as Word does it: any character may end a line,
-except that closing punctuation never starts a line, opening punctuation never
-ends one, and points labels (``（1-6分）``) and runs of Latin letters and digits
-stay whole.
+"""Line breaking for Chinese text, as Word does it, and the measure of printed text.
+
+Any character may end a line, except that closing punctuation never starts a
+line, opening punctuation never ends one, and points labels (``（1-6分）``) and
+runs of Latin letters and digits stay whole.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
+
+MM_PER_PT = 25.4 / 72
 
 NO_LINE_START = set("，。、；：？！）》」』”’】〕…—·%,.;:?!)]}")
 NO_LINE_END = set("（《「『“‘【〔([{")
@@ -52,3 +56,14 @@ def wrap(text: str, width: float, measure: Measure) -> list[str]:
                 line += piece
         lines.append(line)
     return lines
+
+
+def em_mm(size_pt: float) -> float:
+    """The width of one Chinese character (one em) at ``size_pt``, in millimetres."""
+    return size_pt * MM_PER_PT
+
+
+def text_width_mm(text: str, size_pt: float) -> float:
+    """Printed width of ``text``: a full-width character is one em, any other about half an em."""
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    return ems * em_mm(size_pt)

@@ -78,16 +78,3 @@ def form_fields(rubric: Rubric) -> tuple[FormField, ...]:
 
 def score_fields(rubric: Rubric) -> tuple[FormField, ...]:
     return tuple(score_field(rubric, sub) for sub in rubric.subitems)
-
-
-# Document identity: how a written form says which rubric (and version) it was made from.
-# The PDF writer puts these keys in the document information dictionary (and the same
-# values in XMP); the Word writer uses the custom-property names; the reader reads both.
-INFO_RUBRIC_ID = "/RubricId"
-INFO_FINGERPRINT = "/RubricFingerprint"
-INFO_TOOL_VERSION = "/RubricFormsVersion"
-XMP_NAMESPACE = "urn:rubric-forms:ns:1.0/"
-XMP_PREFIX = "rubricforms"
-DOCX_PROPERTY_RUBRIC_ID = "rubric_id"
-DOCX_PROPERTY_FINGERPRINT = "rubric_fingerprint"
-DOCX_PROPERTY_TOOL_VERSION = "rubric_forms_version"

@@ -8,6 +8,7 @@ rubric) and the rule broken, in Chinese.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import tomllib
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import UserError
-from generator.model.rubric import Band, Footer, HeaderField, Item, Rubric, RubricSet, SubItem, fingerprint
+from generator.model.canonical import fingerprint
+from generator.model.rubric import Band, Columns, Footer, HeaderField, Item, Rubric, RubricSet, SubItem
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TYPE_NAMES = {str: "文字", int: "整数", bool: "true 或 false", list: "列表", dict: "表"}
@@ -155,7 +157,17 @@ def _rubrics(checker: _Checker, data: dict[str, Any]) -> list[Rubric]:
     return [r for r in rubrics if r is not None]
 
 
-RUBRIC_KEYS = {"id": str, "name": str, "title": str, "subject": str, "total": int, "header": list, "footer": dict}
+RUBRIC_KEYS = {
+    "id": str,
+    "name": str,
+    "title": str,
+    "subject_label": str,
+    "subject": str,
+    "total": int,
+    "header": list,
+    "columns": dict,
+    "footer": dict,
+}
 
 
 def _rubric(checker: _Checker, raw: Any, path: str) -> Rubric | None:
@@ -163,38 +175,62 @@ def _rubric(checker: _Checker, raw: Any, path: str) -> Rubric | None:
     if good is None:
         return None
     header = _header(checker, checker.children(good, "header", f"{path}.header", "表头填写项"), f"{path}.header")
-    footer = _footer(checker, good.get("footer"), f"{path}.footer")
+    columns = _strings(checker, good.get("columns"), f"{path}.columns", Columns)
+    footer = _strings(checker, good.get("footer"), f"{path}.footer", Footer)
     items = _items(checker, checker.children(good, "items", f"{path}.items", "评审项目"), path)
-    if len(good) != len(RUBRIC_KEYS) + 1 or header is None or footer is None or items is None:
+    if len(good) != len(RUBRIC_KEYS) + 1 or header is None or columns is None or footer is None or items is None:
         return None
     total = sum(item.points for item in items)
     if total != good["total"]:
         checker.fail(f"{path}.total", f"总分应为 {good['total']} 分，但各评审项目分值之和为 {total} 分")
-    return Rubric(good["id"], good["name"], good["title"], good["subject"], good["total"], header, footer, items)
+    texts = (good["id"], good["name"], good["title"], good["subject_label"], good["subject"])
+    return Rubric(*texts, good["total"], header, columns, footer, items)
+
+
+HEADER_KEYS = {"kind": str, "role": str, "wide": bool}
+HEADER_CHOICES = {"kind": ("text", "total"), "role": ("name", "unit", "other")}
+
+
+def _header_entry(checker: _Checker, entry: Any, path: str) -> HeaderField | None:
+    good = checker.table(entry, path, {"id": str, "label": str}, HEADER_KEYS)
+    if good is None or "id" not in good or "label" not in good:
+        return None
+    for key, choices in HEADER_CHOICES.items():
+        if good.get(key, choices[0]) not in choices:
+            allowed = "、".join(f"“{c}”" for c in choices)
+            checker.fail(f"{path}.{key}", f"{key} 只能是 {allowed}，实际是 “{good[key]}”")
+            return None
+    kind, role = good.get("kind", "text"), good.get("role", "other")
+    if kind == "total" and role != "other":
+        checker.fail(f"{path}.role", '自评总分项（kind = "total"）不能再写 role')
+    return HeaderField(good["id"], good["label"], kind, role, good.get("wide", False))
 
 
 def _header(checker: _Checker, entries: list[Any], path: str) -> tuple[HeaderField, ...] | None:
-    fields: list[tuple[str, HeaderField]] = []
-    for n, entry in enumerate(entries, 1):
-        good = checker.table(entry, f"{path}[{n}]", {"id": str, "label": str}, {"kind": str})
-        if good is None or len(good) < 2:
-            continue
-        kind = good.get("kind", "text")
-        if kind not in ("text", "total"):
-            checker.fail(f"{path}[{n}].kind", f"kind 只能是 “text” 或 “total”，实际是 “{kind}”")
-            continue
-        fields.append((f"{path}[{n}]", HeaderField(good["id"], good["label"], kind)))
-    checker.ids([(p, f.id) for p, f in fields], "表头填写项")
-    totals = sum(1 for _, f in fields if f.kind == "total")
-    if entries and totals != 1:
-        checker.fail(path, f'表头必须恰好有一个 kind = "total" 的自评总分项，实际有 {totals} 个')
-    return tuple(f for _, f in fields) if totals == 1 else None
+    fields = [(f"{path}[{n}]", _header_entry(checker, entry, f"{path}[{n}]")) for n, entry in enumerate(entries, 1)]
+    found = [(p, f) for p, f in fields if f is not None]
+    checker.ids([(p, f.id) for p, f in found], "表头填写项")
+    counts = {
+        ("kind", "total", "自评总分项"): sum(1 for _, f in found if f.kind == "total"),
+        ("role", "name", "申报人姓名或班组名称项"): sum(1 for _, f in found if f.role == "name"),
+    }
+    if entries:
+        for (key, value, what), count in counts.items():
+            if count != 1:
+                checker.fail(path, f'表头必须恰好有一个 {key} = "{value}" 的{what}，实际有 {count} 个')
+        units = sum(1 for _, f in found if f.role == "unit")
+        if units > 1:
+            checker.fail(path, f'表头最多只能有一个 role = "unit" 的单位项，实际有 {units} 个')
+    if len(found) != len(entries) or any(count != 1 for count in counts.values()):
+        return None
+    return tuple(f for _, f in found)
 
 
-def _footer(checker: _Checker, raw: Any, path: str) -> Footer | None:
-    keys = {"review": str, "organization": str, "seal": str}
+def _strings(checker: _Checker, raw: Any, path: str, kind: type[Columns] | type[Footer]) -> Any:
+    """A table of text keys (``columns``, ``footer``) as the model's dataclass ``kind``."""
+    keys = dict.fromkeys((f.name for f in dataclasses.fields(kind)), str)
     good = checker.table(raw, path, keys, {})
-    return Footer(**good) if good is not None and len(good) == len(keys) else None
+    return kind(**good) if good is not None and len(good) == len(keys) else None
 
 
 def _items(checker: _Checker, entries: list[Any], rubric_path: str) -> tuple[Item, ...] | None:

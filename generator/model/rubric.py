@@ -7,14 +7,13 @@ consumes them.  Points are numbers here; the printed labels such as
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 HeaderKind = Literal["text", "total"]
+HeaderRole = Literal["name", "unit", "other"]
 
 
 def points_label(points: int) -> str:
@@ -96,20 +95,39 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class HeaderField:
-    """A blank above the table: 姓名, 单位, 岗位, 班组名称, or the total."""
+    """A blank above the table: 姓名, 单位, 岗位, 班组名称, or the total.
+
+    ``role`` says what the blank is about: ``name`` is who the form is for
+    (姓名 or 班组名称: file names, greetings, duplicates), ``unit`` the
+    organisation (told apart by it when names repeat); ``wide`` asks the
+    layout for a longer blank.
+    """
 
     id: str
     label: str
     kind: HeaderKind = "text"
+    role: HeaderRole = "other"
+    wide: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The rubric table's column heads, as printed."""
+
+    item: str
+    subitem: str
+    band: str
+    score: str
 
 
 @dataclass(frozen=True, slots=True)
 class Footer:
-    """Below the table: the review opinion and the organisation's seal line."""
+    """Below the table: the review opinion, the organisation's seal line and the date line."""
 
     review: str
     organization: str
     seal: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +137,18 @@ class Rubric:
     id: str
     name: str
     title: str
+    subject_label: str
     subject: str
     total: int
     header: tuple[HeaderField, ...]
+    columns: Columns
     footer: Footer
     items: tuple[Item, ...]
     fingerprint: str = field(default="", compare=False)
 
     @property
     def subject_line(self) -> str:
-        return f"评审对象：{self.subject}"
+        return f"{self.subject_label}：{self.subject}"
 
     @property
     def subitems(self) -> tuple[SubItem, ...]:
@@ -142,6 +162,16 @@ class Rubric:
     @property
     def total_field(self) -> HeaderField:
         return next(f for f in self.header if f.kind == "total")
+
+    @property
+    def name_field(self) -> HeaderField:
+        """The blank naming who the form is for (姓名 or 班组名称)."""
+        return next(f for f in self.header if f.role == "name")
+
+    @property
+    def unit_field(self) -> HeaderField | None:
+        """The blank naming the applicant's organisation (单位), if the form has one."""
+        return next((f for f in self.header if f.role == "unit"), None)
 
     def subitem(self, subitem_id: str) -> SubItem:
         return next(sub for sub in self.subitems if sub.id == subitem_id)
@@ -162,15 +192,3 @@ class RubricSet:
 
     def get(self, rubric_id: str) -> Rubric | None:
         return next((r for r in self.rubrics if r.id == rubric_id), None)
-
-
-def fingerprint(rubric: Rubric) -> str:
-    """A short hash of the rubric's canonical content (all but the hash itself).
-
-    Any change to a text, a number or an id changes it, so a returned form can
-    be matched to the exact rubric version it was made from.
-    """
-    content = asdict(rubric)
-    content.pop("fingerprint")
-    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]

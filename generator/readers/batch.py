@@ -31,9 +31,8 @@ from pathlib import Path
 
 from generator.model.rubric import RubricSet
 from generator.readers.limits import BatchLimits
-from generator.readers.pdf.document import TOO_BIG
-from generator.readers.pdf.reader import read_form
-from generator.readers.results import FormResult, unreadable
+from generator.readers.results import TOO_BIG, FormResult, unreadable
+from generator.readers.returns import read_return
 
 try:
     import resource
@@ -211,7 +210,7 @@ def read_batch(
     rubrics: RubricSet,
     limits: BatchLimits | None = None,
     on_result: Callable[[FormResult], None] | None = None,
-    read: ReadFunction = read_form,
+    read: ReadFunction = read_return,
 ) -> list[FormResult]:
     """Read every ``(path, source)`` in worker processes; one result per file, in input order.
 

@@ -13,8 +13,9 @@ from collections.abc import Set
 from dataclasses import dataclass
 
 from generator.model.fields import form_fields
+from generator.model.identity import Identity
 from generator.model.rubric import Rubric, RubricSet
-from generator.readers.pdf.document import Identity, UnreadableForm
+from generator.readers.results import UnreadableForm
 
 
 @dataclass(frozen=True, slots=True)

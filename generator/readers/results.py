@@ -9,6 +9,13 @@ from generator.readers.scores import ScoreCheck
 
 Eligibility = Literal["eligible", "ineligible", "unknown"]
 
+TOO_BIG = "读取该文件所需的内存超出上限，已停止读取；这不是正常的评分表。"
+
+
+class UnreadableForm(Exception):
+    """A file that cannot be read as a form; the message is one Chinese sentence."""
+
+
 ELIGIBILITY_TEXT: dict[Eligibility, str] = {
     "eligible": "可申报",
     "ineligible": "不得申报",

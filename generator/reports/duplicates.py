@@ -1,4 +1,7 @@
-"""The same applicant returned twice: same rubric, name (or team name) and unit, flagged on every copy."""
+"""The same applicant returned twice: same rubric, name (or team name) and unit, flagged on every copy.
+
+The name and unit are the header blanks whose ``role`` says so in ``rubrics.toml``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ from collections.abc import Sequence
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import FormResult
 
-UNIT_HEADER_ID = "unit"
-
 
 def _normal(text: str) -> str:
     """Compare as people mean it: full-width and half-width alike, spaces and case ignored."""
@@ -18,20 +19,19 @@ def _normal(text: str) -> str:
 
 
 def applicant_key(result: FormResult, rubric: Rubric) -> tuple[str, ...] | None:
-    """Who the form is about: the rubric, the first header blank (姓名/班组名称) and the unit."""
-    if not rubric.applicant_fields:
-        return None
-    name = _normal(result.applicant.get(rubric.applicant_fields[0].id, ""))
-    if not name:
-        return None
-    unit = _normal(result.applicant.get(UNIT_HEADER_ID, ""))
-    return (rubric.id, name, unit)
+    """Who the form is about: the rubric, the name (姓名/班组名称) and the unit."""
+    name, unit = (_normal(value) for value in _name_and_unit(result, rubric))
+    return (rubric.id, name, unit) if name else None
+
+
+def _name_and_unit(result: FormResult, rubric: Rubric) -> tuple[str, str]:
+    unit = rubric.unit_field
+    return result.applicant.get(rubric.name_field.id, ""), result.applicant.get(unit.id, "") if unit else ""
 
 
 def describe(result: FormResult, rubric: Rubric) -> str:
     """The name and unit as typed, for the message."""
-    ids = (rubric.applicant_fields[0].id, UNIT_HEADER_ID)
-    return "，".join(value for i in ids if (value := result.applicant.get(i, "")))
+    return "，".join(value for value in _name_and_unit(result, rubric) if value)
 
 
 def flag_duplicates(results: Sequence[FormResult], rubrics: RubricSet) -> list[FormResult]:

@@ -43,10 +43,6 @@ class RubricTable:
     rows: tuple[Row, ...]
     stats: Stats
 
-    @property
-    def name_header(self) -> str:
-        return self.rubric.applicant_fields[0].label if self.rubric.applicant_fields else ""
-
 
 @dataclass(frozen=True, slots=True)
 class ProblemEntry:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from pypdf import PdfReader, apply_configuration
@@ -27,8 +26,9 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from generator.model.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, XMP_NAMESPACE
+from generator.model.identity import FINGERPRINT, RUBRIC_ID, XMP_NAMESPACE, Identity
 from generator.readers.pdf.dict_scan import entries
+from generator.readers.results import TOO_BIG, UnreadableForm
 
 PDF_LIMITS: dict[str, Any] = {
     "disable_legacy_handling": True,
@@ -57,23 +57,10 @@ ENCRYPTED = "文件已加密（需要密码才能打开），无法读取；请�
 DAMAGED = "文件已损坏，无法解析其 PDF 结构；请让申报人重新发送。"
 TRUNCATED = "文件不完整（末尾缺少结束标记，可能在下载或传输中被截断），请让申报人重新发送。"
 REPAIRED = "文件结构有损坏（如交叉引用表错误），已自动修复后读取；请核对读出的数值，必要时让申报人重新发送。"
-TOO_BIG = "读取该文件所需的内存超出上限，已停止读取；这不是正常的评分表。"
 HOSTILE = (
     "文件含有超出安全上限的数据（解压后过大、引用循环或嵌套过深），已停止读取；"
     "这不是正常的评分表，可能是损坏或恶意的文件。"
 )
-
-
-class UnreadableForm(Exception):
-    """A file that cannot be read as a form; the message is one Chinese sentence."""
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """What the document says it is: the rubric id and fingerprint, when present."""
-
-    rubric_id: str | None = None
-    fingerprint: str | None = None
 
 
 @contextmanager
@@ -208,10 +195,10 @@ def _walk(reader: PdfReader, data: bytes, roots: ArrayObject) -> Iterator[tuple[
 
 def document_identity(reader: PdfReader, data: bytes) -> Identity:
     """The rubric id and fingerprint from the information dictionary, else from XMP."""
-    info = entries(reader, data, reader.trailer.get("/Info"), (INFO_RUBRIC_ID, INFO_FINGERPRINT))
-    rubric_id = _plain(info.get(INFO_RUBRIC_ID))
+    info = entries(reader, data, reader.trailer.get("/Info"), (RUBRIC_ID.info, FINGERPRINT.info))
+    rubric_id = _plain(info.get(RUBRIC_ID.info))
     if rubric_id:
-        return Identity(rubric_id, _plain(info.get(INFO_FINGERPRINT)))
+        return Identity(rubric_id, _plain(info.get(FINGERPRINT.info)))
     return _xmp_identity(reader)
 
 
@@ -238,8 +225,8 @@ def _xmp_identity(reader: PdfReader) -> Identity:
             if attr.namespaceURI == XMP_NAMESPACE:
                 found[attr.localName] = attr.value
     return Identity(
-        _plain(found.get(INFO_RUBRIC_ID.lstrip("/"))),
-        _plain(found.get(INFO_FINGERPRINT.lstrip("/"))),
+        _plain(found.get(RUBRIC_ID.name)),
+        _plain(found.get(FINGERPRINT.name)),
     )
 
 

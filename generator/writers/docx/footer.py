@@ -19,8 +19,9 @@ from docx.shared import Mm
 from docx.table import Table, _Cell, _Row
 
 from generator.layout.form import FooterBlock, FormLayout
+from generator.layout.linebreak import MM_PER_PT, text_width_mm
 from generator.writers.docx.controls import add_text_control
-from generator.writers.docx.oxml import MM_PER_PT, blank, borders, set_child, text_width_mm
+from generator.writers.docx.oxml import blank, borders, set_child
 from generator.writers.docx.styles import FOOTER_STYLE, FOOTER_STYLE_ID
 from generator.writers.docx.table import keep_row_together, keep_row_with_next
 

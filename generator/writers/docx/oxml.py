@@ -10,14 +10,14 @@ wants them, so the rest of the writer reads like python-docx code.
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.oxml.xmlchemy import BaseOxmlElement
 
+from generator.layout.linebreak import em_mm
+
 TWIPS_PER_MM = 1440 / 25.4
-MM_PER_PT = 25.4 / 72
 IDEOGRAPHIC_SPACE = "\u3000"
 
 
@@ -63,17 +63,6 @@ def set_child(parent: BaseOxmlElement, child: BaseOxmlElement) -> BaseOxmlElemen
 def twips(mm: float) -> int:
     """Millimetres as twentieths of a point, Word's unit for widths and heights."""
     return round(mm * TWIPS_PER_MM)
-
-
-def em_mm(size_pt: float) -> float:
-    """The width of one Chinese character (one em) at ``size_pt``, in millimetres."""
-    return size_pt * MM_PER_PT
-
-
-def text_width_mm(text: str, size_pt: float) -> float:
-    """Printed width of ``text``: a full-width character is one em, any other about half an em."""
-    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
-    return ems * em_mm(size_pt)
 
 
 def blank(width_mm: float, size_pt: float) -> str:

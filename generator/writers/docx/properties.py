@@ -2,7 +2,7 @@
 
 Core properties (title, subject, language, fixed dates) for every program
 that shows them, and custom properties naming the rubric id, its fingerprint
-and the tool's version (names from :mod:`generator.model.fields`), so a returned
+and the tool's version (names from :mod:`generator.model.identity`), so a returned
 form can be matched to the exact rubric version it was made from even after
 a user renamed the file.  python-docx has no custom-properties API; the part
 is added through its packaging layer, as python-docx adds its own parts.
@@ -19,7 +19,7 @@ from lxml import etree
 
 from generator import __version__
 from generator.layout.form import FormLayout
-from generator.model.fields import DOCX_PROPERTY_FINGERPRINT, DOCX_PROPERTY_RUBRIC_ID, DOCX_PROPERTY_TOOL_VERSION
+from generator.model.identity import identity_values
 from generator.writers.docx.package import FIXED_TIMESTAMP
 
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -47,11 +47,7 @@ def set_properties(document: Document, layout: FormLayout) -> None:
     core.language = "zh-CN"
     core.revision = 1
     core.created = core.modified = FIXED_TIMESTAMP.replace(tzinfo=None)
-    values = {
-        DOCX_PROPERTY_RUBRIC_ID: rubric.id,
-        DOCX_PROPERTY_FINGERPRINT: rubric.fingerprint,
-        DOCX_PROPERTY_TOOL_VERSION: __version__,
-    }
+    values = {key.docx: value for key, value in identity_values(rubric, __version__).items()}
     package = document.part.package
     part = Part(PackURI(CUSTOM_PARTNAME), CT.OFC_CUSTOM_PROPERTIES, _custom_properties_xml(values), package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)

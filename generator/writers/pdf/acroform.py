@@ -29,7 +29,7 @@ from reportlab.pdfbase.pdfdoc import (
 from reportlab.pdfgen.canvas import Canvas
 
 from generator.layout.form import FormLayout
-from generator.model.fields import FormField, form_fields, score_fields
+from generator.model.fields import FormField, form_fields, score_fields, total_field
 from generator.writers.pdf.cmap import tounicode_cmap
 from generator.writers.pdf.render import Placement
 from generator.writers.pdf.scripts import NUMBER_FORMAT, NUMBER_KEYSTROKE, score_validate, total_calculate
@@ -181,6 +181,6 @@ def add_acroform(canvas: Canvas, layout: FormLayout) -> None:
         "Fields": fields,
         "DR": {"Font": {FIELD_FONT: cjk_field_font()}},
         "DA": _da(layout.typography.header_size),
-        "CO": [doc.refAnnotation(f"{layout.rubric.id}-total")],
+        "CO": [doc.refAnnotation(total_field(layout.rubric).name)],
     }
     canvas.setCatalogEntry("AcroForm", pdf_object(acroform))

@@ -1,7 +1,7 @@
 """The PDF's identity: document information and XMP metadata, written as reportlab objects.
 
 Both say the title, the rubric id, the rubric fingerprint and the tool
-version (keys from :mod:`generator.model.fields`), so the reader knows which
+version (keys from :mod:`generator.model.identity`), so the reader knows which
 rubric a returned file holds even after it has been renamed.  No dates are
 written (reportlab's invariant mode fixes the file ID): rebuilding gives the
 same bytes.
@@ -15,7 +15,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFName, PDFStream,
 from reportlab.pdfgen.canvas import Canvas
 
 from generator import __version__
-from generator.model.fields import INFO_FINGERPRINT, INFO_RUBRIC_ID, INFO_TOOL_VERSION, XMP_NAMESPACE, XMP_PREFIX
+from generator.model.identity import XMP_NAMESPACE, XMP_PREFIX, identity_values
 from generator.model.rubric import Rubric
 
 TOOL = f"rubric-forms {__version__}"
@@ -30,9 +30,7 @@ def info_entries(rubric: Rubric) -> dict[str, str]:
         "/Keywords": f"{rubric.name}; {rubric.id}; {rubric.fingerprint}",
         "/Creator": TOOL,
         "/Producer": f"{TOOL} (reportlab)",
-        INFO_RUBRIC_ID: rubric.id,
-        INFO_FINGERPRINT: rubric.fingerprint,
-        INFO_TOOL_VERSION: __version__,
+        **{key.info: value for key, value in identity_values(rubric, __version__).items()},
     }
 
 
@@ -52,6 +50,10 @@ class RubricInfo(PDFInfo):
 def xmp_packet(rubric: Rubric) -> bytes:
     """An XMP packet with Dublin Core title, the producer and the rubric identity."""
     x = {k: escape(v) for k, v in info_entries(rubric).items()}
+    identity = "\n".join(
+        f"   <{XMP_PREFIX}:{key.name}>{escape(value)}</{XMP_PREFIX}:{key.name}>"
+        for key, value in identity_values(rubric, __version__).items()
+    )
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -67,9 +69,7 @@ def xmp_packet(rubric: Rubric) -> bytes:
    <pdf:Producer>{x["/Producer"]}</pdf:Producer>
    <pdf:Keywords>{x["/Keywords"]}</pdf:Keywords>
    <xmp:CreatorTool>{x["/Creator"]}</xmp:CreatorTool>
-   <{XMP_PREFIX}:RubricId>{x[INFO_RUBRIC_ID]}</{XMP_PREFIX}:RubricId>
-   <{XMP_PREFIX}:RubricFingerprint>{x[INFO_FINGERPRINT]}</{XMP_PREFIX}:RubricFingerprint>
-   <{XMP_PREFIX}:RubricFormsVersion>{x[INFO_TOOL_VERSION]}</{XMP_PREFIX}:RubricFormsVersion>
+{identity}
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>

@@ -16,13 +16,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from generator.layout.form import Blank, Cell, FormLayout
+from generator.layout.form import BLANK_GAP_MM, Blank, Cell, FormLayout
 from generator.model.fields import FormField
 from generator.writers.pdf.table import PageRows, TextStyle, measure_table, paginate
 
 ASCENT = 0.88  # the ideographic em box sits from -0.12 to 0.88 of the size around the baseline
 LINE_WIDTH = 0.6
-BLANK_GAP = 4 * mm
 TITLE_GAP = 5 * mm
 HEADER_GAP = 2.5 * mm
 TABLE_GAP = 3 * mm
@@ -151,31 +150,18 @@ class FormRenderer:
             self.text(self.left, top, line, s.header)
             top -= s.header.leading
         top -= HEADER_GAP
-        for row in self.blank_rows():
-            top = self.blanks(row, top)
+        for line in self.layout.blank_lines:
+            top = self.blanks(line, top)
         return top - TABLE_GAP
-
-    def blank_rows(self) -> list[list[Blank]]:
-        """The blanks, as many to a line as fit."""
-        rows: list[list[Blank]] = [[]]
-        used = 0.0
-        for blank in self.layout.blanks:
-            width = self.blank_width(blank)
-            if rows[-1] and used + BLANK_GAP + width > self.right - self.left:
-                rows.append([])
-                used = 0.0
-            used += width + (BLANK_GAP if rows[-1] else 0.0)
-            rows[-1].append(blank)
-        return rows
 
     def blank_width(self, blank: Blank) -> float:
         return self.styles.header.width(blank.label) + blank.width_mm * mm
 
-    def blanks(self, blanks: list[Blank], top: float) -> float:
+    def blanks(self, blanks: tuple[Blank, ...], top: float) -> float:
         """One line of labelled blanks, spread over the line width; return the y below it."""
         style = self.styles.header
         widths = [self.blank_width(b) for b in blanks]
-        gap = max(BLANK_GAP, (self.right - self.left - sum(widths)) / max(len(blanks) - 1, 1))
+        gap = max(BLANK_GAP_MM * mm, (self.right - self.left - sum(widths)) / max(len(blanks) - 1, 1))
         x = self.left
         baseline = top - (style.leading - style.size) / 2 - ASCENT * style.size
         for blank, width in zip(blanks, widths, strict=True):
