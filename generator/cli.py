@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from generator import __version__, commands
 from generator.errors import UserError
 
-COMMANDS = ("check", "build", "read", "personalize", "mail")
+COMMANDS = ("init", "check", "build", "read", "personalize", "mail")
 """The subcommand modules in `generator.commands`, in the order `--help` lists them."""
 
 ARGPARSE_MESSAGES = (

@@ -7,3 +7,9 @@ class UserError(Exception):
     """A problem the user can fix; the command line prints it without a traceback."""
 
     exit_code = 1
+
+
+class UsageError(UserError):
+    """The command line asks for something impossible: exit code 2, as for argparse's own errors."""
+
+    exit_code = 2

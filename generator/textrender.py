@@ -1,20 +1,27 @@
-"""Jinja2 rendering of the text outputs (summaries, reports, e-mail bodies) from ``templates/``."""
+"""Jinja2 rendering of the text outputs — summaries, reports, e-mail — from ``templates/``.
+
+Templates beside the rubric file in use come first, then the bundled ones
+(:func:`generator.resources.template_dirs`), so an office can reword any
+output by editing its own copy.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
-from generator.resources import TEMPLATES_DIR
+from generator.errors import UserError
+from generator.resources import template_dirs
 
 
 @cache
-def environment() -> Environment:
-    """One environment for all templates; HTML and XML templates (``*.html.j2`` too) are autoescaped."""
+def environment(search: tuple[Path, ...]) -> Environment:
+    """One environment per search path; HTML and XML templates (``*.html.j2`` too) are autoescaped."""
     return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader(search),
         autoescape=select_autoescape(["html", "htm", "xml", "html.j2", "xml.j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -23,5 +30,11 @@ def environment() -> Environment:
     )
 
 
-def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+def render(template: str, beside: Path | None = None, **context: Any) -> str:
+    """Render ``template``, looking beside the rubric file ``beside`` first."""
+    search = template_dirs(beside)
+    try:
+        return environment(search).get_template(template).render(**context)
+    except TemplateNotFound:
+        folders = "、".join(str(folder) for folder in search)
+        raise UserError(f"找不到模板 {template}（查找位置：{folders}）") from None

@@ -49,4 +49,4 @@ def test_help_is_chinese() -> None:
     assert result.returncode == 0
     assert "显示此帮助并退出" in result.stdout and "检查 rubrics.toml" in result.stdout
     sub = run_cli("check", "--help")
-    assert "评分标准文件（默认：项目自带的 rubrics.toml）" in sub.stdout
+    assert "评分标准文件（默认：当前文件夹中的 rubrics.toml，没有则用程序自带的）" in sub.stdout

@@ -24,7 +24,8 @@ from roster_support import GOOD_ROWS, write_csv
 from generator.cli import main
 from generator.distribute.roster import read_roster
 from generator.distribute.send_log import SendLog
-from generator.distribute.smtp_send import RateLimiter, SmtpSettings, connect, send_all
+from generator.distribute.smtp_send import RateLimiter, connect, send_all
+from generator.distribute.smtp_settings import SmtpSettings
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
 from generator.readers.returns import read_return

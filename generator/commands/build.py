@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from generator.commands.options import add_font_options, add_out_option, add_rubrics_positional, font_settings
+from generator.commands.options import (
+    add_font_options,
+    add_out_option,
+    add_rubrics_positional,
+    font_settings,
+    load_rubrics,
+)
 from generator.resources import DEFAULT_OUTPUT
 
 
@@ -25,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.writers.forms import build_all
+    from generator.writers.forms import build_forms
 
-    for path in build_all(args.rubrics, args.out, font_settings(args)):
+    for path in build_forms(load_rubrics(args), args.out, font_settings(args)):
         print(f"已生成：{path}")
     return 0

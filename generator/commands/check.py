@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from generator.commands.options import add_rubrics_positional
+from generator.commands.options import add_rubrics_positional, load_rubrics
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.model.loader import load
     from generator.textrender import render
 
-    rubrics = load(args.rubrics)
-    print(render("check.txt.j2", source=rubrics.source, rubrics=list(rubrics)), end="")
+    rubrics = load_rubrics(args)
+    print(render("check.txt.j2", rubrics.source, source=rubrics.source, rubrics=list(rubrics)), end="")
     return 0

@@ -7,20 +7,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.commands.options import font_settings, progress, report_problems
+from generator.commands.options import font_settings, load_rubrics, progress_bar, report_problems, rubrics_file
 from generator.commands.personalize import add_common_arguments
-from generator.distribute.smtp_send import DEFAULT_PASSWORD_ENV
+from generator.distribute.smtp_settings import DEFAULT_PASSWORD_ENV
 from generator.resources import DEFAULT_OUTPUT
 
 if TYPE_CHECKING:
-    from email.message import EmailMessage
-
     from generator.distribute.mail import MailSettings
+    from generator.distribute.mailing import MailRun
     from generator.distribute.roster import Applicant, Roster
-    from generator.distribute.smtp_send import SendSummary, SmtpSettings
+    from generator.distribute.smtp_send import Outcome
+    from generator.distribute.smtp_settings import SmtpSettings
 
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "邮件"
-LOG_NAME = "发送记录.jsonl"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--password-env", metavar="变量名", help=f"存放密码的环境变量名（默认：{DEFAULT_PASSWORD_ENV}）"
     )
     parser.add_argument("--rate", type=float, metavar="封数", help="每分钟最多发送多少封（默认：20）")
-    parser.add_argument("--log", type=Path, metavar="文件", help=f"发送记录文件（默认：输出目录下的 {LOG_NAME}）")
+    parser.add_argument("--log", type=Path, metavar="文件", help="发送记录文件（默认：输出目录下的 发送记录.jsonl）")
     parser.add_argument(
         "--resend-uncertain", action="store_true", help="重发上次中断时状态不明的邮件（请先确认对方没有收到）"
     )
@@ -82,58 +81,51 @@ def settings(args: argparse.Namespace) -> tuple[MailSettings, SmtpSettings | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.distribute.mail import build_message
-    from generator.distribute.personalize import Personalizer
+    from generator.distribute.mailing import send_messages, write_messages
     from generator.distribute.roster import read_roster
-    from generator.filenames import inside
-    from generator.model.loader import load
 
     mail, smtp = settings(args)
-    roster = read_roster(args.roster, load(args.rubrics), require_email=True)
+    rubrics = load_rubrics(args)
+    roster = read_roster(args.roster, rubrics, require_email=True)
     report_problems(roster.problems)
-    if not roster.applicants:
-        return _finish(args, roster, None, 0)
-    personalizer = Personalizer(roster.applicants, font_settings(args))
-
-    def make_message(applicant: Applicant) -> EmailMessage:
-        message = build_message(applicant, mail, personalizer.file_name(applicant), personalizer.pdf(applicant))
-        _write_eml(inside(args.out, f"{personalizer.stem(applicant)}.eml"), message)
-        return message
-
+    applicants, fonts, beside = roster.applicants, font_settings(args), rubrics.source
     if smtp is None:
-        for applicant in progress(roster.applicants, "生成邮件", len(roster.applicants)):
-            make_message(applicant)
-        return _finish(args, roster, None, len(roster.applicants))
-    from generator.distribute.send_log import SendLog
-    from generator.distribute.smtp_send import send_all
+        with progress_bar("生成邮件") as bar:
+            done = write_messages(applicants, mail, args.out, fonts, beside, on_progress=bar)
+        report_problems(done.warnings)
+        return _finish(args, roster, done)
+    with progress_bar("发送邮件") as bar:
+        outcomes: list[str] = []
 
-    with SendLog(args.log or args.out / LOG_NAME) as log:
-        summary = send_all(
-            progress(roster.applicants, "发送邮件", len(roster.applicants)),
-            make_message,
+        def report(applicant: Applicant, outcome: Outcome, reason: str) -> None:
+            outcomes.append(outcome)
+            bar(len(outcomes), len(applicants))
+            if outcome in ("failed", "uncertain"):
+                print(f"第 {applicant.row} 行 {applicant.name} <{applicant.email}>：{reason}", file=sys.stderr)
+
+        done = send_messages(
+            applicants,
+            mail,
             smtp,
-            log,
+            args.out,
+            log_path=args.log,
+            fonts=fonts,
+            beside=beside,
             resend_uncertain=args.resend_uncertain,
-            progress=_report_outcome,
+            on_outcome=report,
         )
-    return _finish(args, roster, summary, len(summary.sent))
+    report_problems(done.warnings)
+    return _finish(args, roster, done)
 
 
-def _write_eml(path: Path, message: EmailMessage) -> None:
-    from generator.atomic import write_bytes_atomic
-
-    write_bytes_atomic(path, message.as_bytes())
-
-
-def _report_outcome(applicant: Applicant, outcome: str, reason: str) -> None:
-    if outcome in ("failed", "uncertain"):
-        print(f"第 {applicant.row} 行 {applicant.name} <{applicant.email}>：{reason}", file=sys.stderr)
-
-
-def _finish(args: argparse.Namespace, roster: Roster, summary: SendSummary | None, built: int) -> int:
+def _finish(args: argparse.Namespace, roster: Roster, done: MailRun) -> int:
     from generator.textrender import render
 
+    summary = done.summary
+    context = {"roster": roster, "summary": summary, "built": len(done.written), "out": args.out}
+    from generator.distribute.mailing import LOG_NAME
+
     log = args.log or args.out / LOG_NAME
-    print(render("mail_summary.txt.j2", roster=roster, summary=summary, built=built, out=args.out, log=log), end="")
+    print(render("mail_summary.txt.j2", rubrics_file(args), **context, log=log, missing=done.warnings), end="")
     trouble = summary is not None and (summary.failed or summary.uncertain or summary.stopped)
-    return 1 if roster.problems or trouble else 0
+    return 1 if roster.problems or done.warnings or trouble else 0

@@ -4,27 +4,45 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from generator.resources import DEFAULT_RUBRICS
+from generator.errors import UsageError
+from generator.resources import default_rubrics
 
 if TYPE_CHECKING:
+    from generator.model.rubric import RubricSet
     from generator.writers.pdf.fonts import FontSettings
 
-T = TypeVar("T")
-RUBRICS_HELP = "评分标准文件（默认：项目自带的 rubrics.toml）"
+RUBRICS_HELP = "评分标准文件（默认：当前文件夹中的 rubrics.toml，没有则用程序自带的）"
 
 
 def add_rubrics_positional(parser: argparse.ArgumentParser) -> None:
-    """The rubric file as an optional positional argument (``check``, ``build``)."""
-    parser.add_argument("rubrics", nargs="?", type=Path, default=DEFAULT_RUBRICS, metavar="RUBRICS", help=RUBRICS_HELP)
+    """The rubric file as an optional positional argument or as ``--rubrics`` (``check``, ``build``)."""
+    parser.add_argument("rubrics_positional", nargs="?", type=Path, metavar="RUBRICS", help=RUBRICS_HELP)
+    add_rubrics_option(parser)
 
 
 def add_rubrics_option(parser: argparse.ArgumentParser) -> None:
-    """The rubric file as ``--rubrics`` (commands whose positionals are their inputs)."""
-    parser.add_argument("--rubrics", type=Path, default=DEFAULT_RUBRICS, metavar="文件", help=RUBRICS_HELP)
+    """The rubric file as ``--rubrics`` (every command)."""
+    parser.add_argument("--rubrics", dest="rubrics_option", type=Path, metavar="文件", help=RUBRICS_HELP)
+
+
+def rubrics_file(args: argparse.Namespace) -> Path:
+    """The rubric file the user named, else :func:`generator.resources.default_rubrics`."""
+    positional = getattr(args, "rubrics_positional", None)
+    if positional is not None and args.rubrics_option is not None and positional != args.rubrics_option:
+        raise UsageError(f"评分标准文件只能指定一个，收到了 {positional} 和 --rubrics {args.rubrics_option}")
+    return positional or args.rubrics_option or default_rubrics()
+
+
+def load_rubrics(args: argparse.Namespace) -> RubricSet:
+    """The rubrics the command works with, loaded and checked."""
+    from generator.model.loader import load
+
+    return load(rubrics_file(args))
 
 
 def add_out_option(parser: argparse.ArgumentParser, default: Path) -> None:
@@ -50,11 +68,18 @@ def font_settings(args: argparse.Namespace) -> FontSettings:
     return FontSettings(body=args.font or env.body, title=args.title_font or env.title)
 
 
-def progress(items: Iterable[T], description: str, total: int) -> Iterable[T]:
-    """A progress bar on an interactive terminal; the plain items otherwise."""
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on an interactive terminal, updated by calling it with (done, total)."""
     from tqdm import tqdm
 
-    return tqdm(items, desc=description, total=total, unit="份", disable=not sys.stderr.isatty(), leave=False)
+    with tqdm(desc=description, unit="份", disable=not sys.stderr.isatty(), leave=False, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
 
 
 def report_problems(problems: Iterable[object]) -> None:

@@ -10,7 +10,8 @@ from generator.commands.options import (
     add_out_option,
     add_rubrics_option,
     font_settings,
-    progress,
+    load_rubrics,
+    progress_bar,
     report_problems,
 )
 from generator.resources import DEFAULT_OUTPUT
@@ -44,22 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.distribute.personalize import Personalizer, missing_glyphs
+    from generator.distribute.personalize import personalize
     from generator.distribute.roster import read_roster
-    from generator.model.loader import load
     from generator.textrender import render
 
-    roster = read_roster(args.roster, load(args.rubrics), require_email=False)
+    rubrics = load_rubrics(args)
+    roster = read_roster(args.roster, rubrics, require_email=False)
     report_problems(roster.problems)
-    written, missing = 0, []
-    if roster.applicants:
-        personalizer = Personalizer(roster.applicants, font_settings(args))
-        total = len(roster.applicants)
-        for applicant, _ in progress(personalizer.write_all(roster.applicants, args.out), "生成个人表格", total):
-            written += 1
-            lacking = missing_glyphs(applicant, personalizer.glyphs)
-            if lacking:
-                missing.append(f"第 {applicant.row} 行：字体中没有“{lacking}”，PDF 中这些字显示为方框，请核对")
-    report_problems(missing)
-    print(render("personalize_summary.txt.j2", roster=roster, written=written, missing=missing, out=args.out), end="")
-    return 1 if roster.problems or missing else 0
+    with progress_bar("生成个人表格") as bar:
+        done = personalize(roster.applicants, args.out, font_settings(args), on_progress=bar)
+    report_problems(done.warnings)
+    context = {"roster": roster, "written": len(done.written), "missing": done.warnings, "out": args.out}
+    print(render("personalize_summary.txt.j2", rubrics.source, **context), end="")
+    return 1 if roster.problems or done.warnings else 0

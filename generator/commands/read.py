@@ -1,20 +1,13 @@
-"""``rubric-forms read``: read returned PDF forms, validate and total them, and tabulate the batch."""
+"""``rubric-forms read``: read returned forms, validate and total them, and tabulate the batch."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from generator.commands.options import add_out_option, add_rubrics_option
+from generator.commands.options import add_out_option, add_rubrics_option, load_rubrics, progress_bar
 from generator.readers.limits import DEFAULT_TIMEOUT_S, BatchLimits
 from generator.resources import DEFAULT_OUTPUT
-
-if TYPE_CHECKING:
-    from generator.reports.tabulate import Tabulation
-
-SUMMARY_FILES = 10
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,49 +35,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.readers.inputs import InputError, collect_inputs
-
-    if args.jobs < 0:
-        raise InputError(f"--jobs 须为正整数（0 表示按 CPU 核数），收到：{args.jobs}")
-    if not args.timeout > 0:
-        raise InputError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
-    files = collect_inputs(args.paths, skip=args.out)
-    return tabulate_files(files, args.rubrics, args.out, BatchLimits(jobs=args.jobs, timeout_s=args.timeout))
-
-
-def tabulate_files(files: list[tuple[Path, str]], rubrics_path: Path, out_dir: Path, limits: BatchLimits) -> int:
-    """Read, check and tabulate the files; write the outputs and print the summary; the exit code."""
-    from tqdm import tqdm
-
-    from generator.model.loader import load
-    from generator.readers.batch import read_batch
-    from generator.reports.duplicates import flag_duplicates
+    from generator.errors import UsageError
+    from generator.readers.batch import read_returns
     from generator.reports.outputs import write_reports
+    from generator.reports.summary import read_summary
     from generator.reports.tabulate import tabulate
 
-    rubrics = load(rubrics_path)
-    with tqdm(total=len(files), unit="份", desc="读取", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        results = read_batch(files, rubrics, limits, on_result=lambda _: bar.update())
-    tabulation = tabulate(flag_duplicates(results, rubrics), rubrics)
-    written = write_reports(tabulation, out_dir)
-    print(summary(tabulation, out_dir, written), end="")
+    if args.jobs < 0:
+        raise UsageError(f"--jobs 须为正整数（0 表示按 CPU 核数），收到：{args.jobs}")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
+    rubrics = load_rubrics(args)
+    limits = BatchLimits(jobs=args.jobs, timeout_s=args.timeout)
+    with progress_bar("读取") as bar:
+        results = read_returns(args.paths, rubrics, limits, on_progress=bar, skip=args.out)
+    tabulation = tabulate(results, rubrics)
+    written = write_reports(tabulation, args.out)
+    print(read_summary(tabulation, args.out, written), end="")
     return 0 if tabulation.clean else 1
-
-
-def summary(tabulation: Tabulation, out_dir: Path, written: list[Path]) -> str:
-    """The one-screen summary: counts per rubric, the first files with problems, the files written."""
-    from generator.reports.html import number, problems_by_file
-    from generator.reports.outputs import REPORT_NAME, WORKBOOK_NAME
-    from generator.textrender import render
-
-    files = problems_by_file(tabulation.problems)
-    return render(
-        "read_summary.txt.j2",
-        tabulation=tabulation,
-        shown=files[:SUMMARY_FILES],
-        hidden=max(0, len(files) - SUMMARY_FILES),
-        workbook=out_dir / WORKBOOK_NAME,
-        report=out_dir / REPORT_NAME,
-        written=written,
-        number=number,
-    )

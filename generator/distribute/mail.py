@@ -13,6 +13,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
 
 from generator.distribute.email_address import email_problem, normalize_email
 from generator.distribute.roster import Applicant
@@ -58,10 +59,15 @@ def mail_context(applicant: Applicant, settings: MailSettings, attachment: str) 
     }
 
 
-def build_message(applicant: Applicant, settings: MailSettings, attachment: str, pdf: bytes) -> EmailMessage:
-    """The complete message to ``applicant`` with ``pdf`` attached as ``attachment``."""
+def build_message(
+    applicant: Applicant, settings: MailSettings, attachment: str, pdf: bytes, beside: Path | None = None
+) -> EmailMessage:
+    """The complete message to ``applicant`` with ``pdf`` attached as ``attachment``.
+
+    ``beside`` is the rubric file whose own templates come first (see :mod:`generator.textrender`).
+    """
     context = mail_context(applicant, settings, attachment)
-    subject = " ".join(render(SUBJECT_TEMPLATE, **context).split())
+    subject = " ".join(render(SUBJECT_TEMPLATE, beside, **context).split())
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = subject
     message["From"] = settings.sender
@@ -70,6 +76,6 @@ def build_message(applicant: Applicant, settings: MailSettings, attachment: str,
         message["Reply-To"] = settings.return_address
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.domain)
-    message.set_content(render(BODY_TEMPLATE, **context), charset="utf-8", cte="base64")
+    message.set_content(render(BODY_TEMPLATE, beside, **context), charset="utf-8", cte="base64")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment, params={"name": attachment})
     return message

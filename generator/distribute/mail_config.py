@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from generator.distribute.mail import MailSettings, parse_address
-from generator.distribute.smtp_send import DEFAULT_PASSWORD_ENV, DEFAULT_PORTS, Security, SmtpSettings
+from generator.distribute.smtp_settings import DEFAULT_PASSWORD_ENV, DEFAULT_PORTS, Security, SmtpSettings
 from generator.errors import UserError
 
 Number = (int, float)

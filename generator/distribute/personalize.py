@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
@@ -106,7 +106,10 @@ def _blank(ref: object) -> TemplateBlank:
 
 
 def applicant_stems(applicants: Sequence[Applicant]) -> list[str]:
-    """File stems for applicants: ``服务明星-张伟``; with the unit (or another value, then a number) when names repeat."""
+    """File stems for applicants: ``服务明星-张伟``; with the unit (or another value, then a number) when names repeat.
+
+    The unit comes from the blank whose role is ``unit``.
+    """
     pairs = []
     for applicant in applicants:
         plain = f"{applicant.rubric.name}-{safe_component(applicant.name)}"
@@ -142,6 +145,14 @@ def missing_glyphs(applicant: Applicant, glyphs: GlyphSource) -> str:
     """Characters of the applicant's values the font cannot draw (shown as boxes on the form)."""
     text = "".join(value for _, value in applicant.values)
     return "".join(dict.fromkeys(ch for ch, g in zip(text, glyphs.glyph_ids(text), strict=True) if not g))
+
+
+def missing_glyph_warning(applicant: Applicant, glyphs: GlyphSource) -> str | None:
+    """A warning naming the row and the characters its form shows as boxes, if there are any."""
+    lacking = missing_glyphs(applicant, glyphs)
+    if not lacking:
+        return None
+    return f"第 {applicant.row} 行：字体中没有“{lacking}”，PDF 中这些字显示为方框，请核对"
 
 
 class Personalizer:
@@ -183,3 +194,33 @@ class Personalizer:
             for done, future, written in pending:
                 future.result()
                 yield done, written
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalizeRun:
+    """What :func:`personalize` wrote, and the warnings about characters the font lacks."""
+
+    written: list[Path]
+    warnings: list[str]
+
+
+def personalize(
+    applicants: Sequence[Applicant],
+    out_dir: Path,
+    fonts: FontSettings | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> PersonalizeRun:
+    """Write each applicant's pre-filled PDF into ``out_dir``; ``on_progress(done, total)`` after each."""
+    if not applicants:
+        return PersonalizeRun([], [])
+    personalizer = Personalizer(applicants, fonts)
+    written: list[Path] = []
+    warnings: list[str] = []
+    for applicant, path in personalizer.write_all(applicants, out_dir):
+        written.append(path)
+        warning = missing_glyph_warning(applicant, personalizer.glyphs)
+        if warning:
+            warnings.append(warning)
+        if on_progress:
+            on_progress(len(written), len(applicants))
+    return PersonalizeRun(written, warnings)

@@ -9,7 +9,6 @@ local machine.
 from __future__ import annotations
 
 import base64
-import os
 import smtplib
 import socket
 import ssl
@@ -21,35 +20,8 @@ from typing import Literal
 
 from generator.distribute.roster import Applicant
 from generator.distribute.send_log import SendLog
+from generator.distribute.smtp_settings import SmtpSettings
 from generator.errors import UserError
-
-Security = Literal["starttls", "ssl", "none"]
-DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
-DEFAULT_PASSWORD_ENV = "RUBRIC_FORMS_SMTP_PASSWORD"
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: Security = "starttls"
-    user: str = ""
-    password_env: str = DEFAULT_PASSWORD_ENV
-    per_minute: float = 20.0
-    timeout: float = 30.0
-
-    def password(self) -> str:
-        """The password from the environment; a Chinese error when a user is set but the variable is not."""
-        if not self.user:
-            return ""
-        password = os.environ.get(self.password_env, "")
-        if not password:
-            raise UserError(f"需要 SMTP 密码：请先设置环境变量 {self.password_env}（密码不能写在命令行或配置文件中）")
-        if self.security == "none" and self.host not in LOOPBACK_HOSTS:
-            raise UserError("拒绝在未加密的连接上发送密码：请使用 --security starttls 或 ssl")
-        return password
-
 
 Outcome = Literal["sent", "already_sent", "uncertain", "failed"]
 

@@ -30,6 +30,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from generator.model.rubric import RubricSet
+from generator.readers.inputs import collect_inputs
 from generator.readers.limits import BatchLimits
 from generator.readers.results import TOO_BIG, FormResult, unreadable
 from generator.readers.returns import read_return
@@ -40,6 +41,7 @@ except ImportError:  # Windows: no address-space limit, the timeout still applie
     resource = None  # type: ignore[assignment]
 
 ReadFunction = Callable[[Path, RubricSet, str], FormResult]
+Progress = Callable[[int, int], None]
 IN_FLIGHT = 2
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
@@ -221,3 +223,29 @@ def read_batch(
     if not tasks:
         return []
     return _Pool(rubrics, limits or BatchLimits(), read, on_result).run(tasks)
+
+
+def read_returns(
+    paths: Sequence[Path],
+    rubrics: RubricSet,
+    limits: BatchLimits | None = None,
+    on_progress: Progress | None = None,
+    skip: Path | None = None,
+) -> list[FormResult]:
+    """Read every returned file in ``paths`` (files, and folders searched recursively); one result per file.
+
+    ``on_progress(done, total)`` is called as each file finishes; ``skip`` is
+    a folder not to search (a run's own output folder).  Raises
+    :class:`~generator.readers.inputs.InputError` when a path does not exist
+    or no file is found; a file that cannot be read is a result with a problem.
+    """
+    files = collect_inputs(paths, skip)
+    done = 0
+
+    def count(_: FormResult) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, len(files))
+
+    return read_batch(files, rubrics, limits, count)

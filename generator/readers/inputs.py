@@ -12,13 +12,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.errors import UserError
+from generator.errors import UsageError
 
 
-class InputError(UserError):
+class InputError(UsageError):
     """The paths given cannot be used: a usage error."""
-
-    exit_code = 2
 
 
 def _is_hidden(name: str) -> bool:

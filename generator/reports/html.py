@@ -29,6 +29,7 @@ def problems_by_file(problems: tuple[ProblemEntry, ...]) -> list[tuple[ProblemEn
 def report_html(tabulation: Tabulation, generated: datetime | None = None) -> str:
     return render(
         TEMPLATE,
+        tabulation.rubrics.source,
         tabulation=tabulation,
         problem_files=problems_by_file(tabulation.problems),
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import FormResult
+from generator.reports.duplicates import flag_duplicates
 
 Cell = str | int | None
 
@@ -56,6 +57,9 @@ class ProblemEntry:
 
 @dataclass(frozen=True, slots=True)
 class Tabulation:
+    """A whole batch: its rubrics, every result (duplicates flagged), a table per rubric, the problems."""
+
+    rubrics: RubricSet
     results: tuple[FormResult, ...]
     tables: tuple[RubricTable, ...]
     problems: tuple[ProblemEntry, ...]
@@ -156,8 +160,10 @@ def problem_entries(results: Sequence[FormResult], rubrics: RubricSet) -> tuple[
 
 
 def tabulate(results: Sequence[FormResult], rubrics: RubricSet) -> Tabulation:
-    """The per-rubric tables and the problem list of a batch of results."""
+    """The per-rubric tables and the problem list of a batch of results, duplicate returns flagged first."""
+    results = flag_duplicates(results, rubrics)
     return Tabulation(
+        rubrics=rubrics,
         results=tuple(results),
         tables=tuple(rubric_table(rubric, results) for rubric in rubrics),
         problems=problem_entries(results, rubrics),

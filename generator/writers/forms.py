@@ -1,11 +1,11 @@
-"""Build every rubric's forms: one layout per rubric, rendered by each writer."""
+"""Build every rubric's forms into one folder: one layout per rubric, rendered by each writer."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from generator.layout.form import build_layout
-from generator.model.loader import load
+from generator.model.rubric import RubricSet
 from generator.writers.docx.writer import write_docx
 from generator.writers.pdf.fonts import FontSettings
 from generator.writers.pdf.writer import write_pdf
@@ -16,13 +16,13 @@ def form_filename(title: str, suffix: str) -> str:
     return f"{title}{suffix}"
 
 
-def build_all(rubrics_path: Path, out_dir: Path, fonts: FontSettings | None = None) -> list[Path]:
+def build_forms(rubrics: RubricSet, out_dir: Path, fonts: FontSettings | None = None) -> list[Path]:
     """Write the .docx and the fillable .pdf of every rubric into ``out_dir``; return the paths.
 
     ``fonts`` chooses the PDF's font files (default: the bundled Noto fonts).
     """
     written: list[Path] = []
-    for rubric in load(rubrics_path):
+    for rubric in rubrics:
         layout = build_layout(rubric)
         docx_path = out_dir / form_filename(rubric.title, ".docx")
         pdf_path = out_dir / form_filename(rubric.title, ".pdf")

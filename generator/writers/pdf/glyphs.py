@@ -37,7 +37,7 @@ class FontMetrics:
 
 
 class GlyphSource:
-    """A batch font from :func:`generator.writers.pdf.fonts.subset_font_file`, parsed once, to cut per-form fonts from."""
+    """A batch font from :func:`~generator.writers.pdf.fonts.subset_font_file`, parsed once, to cut fonts from."""
 
     def __init__(self, data: bytes) -> None:
         from fontTools.ttLib import TTFont
