@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from generator import __version__, commands
+from generator.version import __version__, commands
 from generator.errors import UserError
 
 COMMANDS = ("init", "check", "build", "read", "personalize", "mail")

@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from pypdf import PdfReader
 
-from generator import __version__
+from generator.version import __version__
 from generator.layout.form import FormLayout, build_layout
 from generator.model.fields import form_fields
 from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION

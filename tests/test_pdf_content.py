@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator import __version__
+from generator.version import __version__
 from generator.layout.form import FormLayout, build_layout
 from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION, XMP_NAMESPACE
 from generator.model.rubric import RubricSet

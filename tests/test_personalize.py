@@ -14,13 +14,13 @@ from read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, pdfjs_available
 from roster_support import ink_in_field, pdf_values, write_xlsx
 
 from generator.cli import main
-from generator.distribute import personalize as personalize_module
 from generator.distribute.personalize import Personalizer
 from generator.distribute.roster import Applicant
 from generator.model.fields import applicant_field, score_fields
 from generator.model.rubric import RubricSet
 from generator.readers.returns import read_return
 from generator.writers.pdf.fonts import subset_font_file
+from generator.writers.pdf.prefill import prepare_template
 
 READ_ONLY = 1
 
@@ -167,7 +167,7 @@ def test_values_show_when_rendered_without_system_chinese_fonts(
 ) -> None:
     person = people[0]
     blank = tmp_path / "blank.pdf"
-    blank.write_bytes(personalize_module.prepare_template(person.rubric).data)
+    blank.write_bytes(prepare_template(person.rubric).data)
     for header in person.rubric.applicant_fields:
         name = applicant_field(person.rubric, header).name
         assert ink_in_field(blank, name, tmp_path) == 0

@@ -127,7 +127,9 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 def _fsync_directory(folder: Path) -> None:
-    """Make the new log file's directory entry durable too."""
+    """Make the new log file's directory entry durable too (POSIX; Windows cannot open a folder as a file)."""
+    if os.name == "nt":
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -43,7 +43,6 @@ except ImportError:  # Windows: no address-space limit, the timeout still applie
 ReadFunction = Callable[[Path, RubricSet, str], FormResult]
 Progress = Callable[[int, int], None]
 IN_FLIGHT = 2
-START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +115,8 @@ class _Pool:
     pending: deque[Task] = field(default_factory=deque)
 
     def start_worker(self) -> _Worker:
-        context = multiprocessing.get_context(START_METHOD)
-        if START_METHOD == "forkserver":
+        context = multiprocessing.get_context(self.limits.start_method)
+        if self.limits.start_method == "forkserver":
             context.set_forkserver_preload(["generator.readers.batch"])
         parent_end, child_end = context.Pipe()
         process = context.Process(

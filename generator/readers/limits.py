@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_MB = 1024
@@ -17,13 +18,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def default_start_method() -> str:
+    """``forkserver`` where the platform has it (Linux, macOS), else ``spawn`` (Windows)."""
+    return "spawn" if sys.platform == "win32" else "forkserver"
+
+
 @dataclass(frozen=True, slots=True)
 class BatchLimits:
-    """``jobs`` worker processes (0: one per CPU), each file read within ``timeout_s`` and ``memory_mb``."""
+    """``jobs`` worker processes (0: one per CPU), each file read within ``timeout_s`` and ``memory_mb``.
+
+    ``start_method`` is how workers are started (default: :func:`default_start_method`).
+    """
 
     jobs: int = 0
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
+    start_method: str = field(default_factory=default_start_method)
 
     @property
     def workers(self) -> int:

@@ -17,7 +17,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
 
-from generator import __version__
+from generator.version import __version__
 from generator.layout.form import FormLayout
 from generator.model.identity import identity_values
 from generator.writers.docx.package import FIXED_TIMESTAMP

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
 
-from generator import __version__
+from generator.version import __version__
 from generator.model.identity import XMP_NAMESPACE, XMP_PREFIX, identity_values
 from generator.model.rubric import Rubric
 

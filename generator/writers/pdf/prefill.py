@@ -1,0 +1,123 @@
+"""A fillable PDF with its header blanks already filled in, for every viewer to show as it is.
+
+Each rubric's form is written once, in memory, by the real PDF writer
+(:func:`generator.writers.pdf.writer.render_pdf`): the template.  A filled
+copy is then the template's bytes plus an incremental update
+(:mod:`generator.writers.pdf.update`) that gives each header field its value
+(/V, still editable) and an appearance stream drawn in a small embedded subset
+of the body font holding exactly the glyphs of that copy's values — so the
+values show and print in every viewer, with no system font and no redrawing
+by the viewer.  Nothing is laid out again per copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import BytesIO
+
+from generator.layout.form import build_layout
+from generator.model.fields import applicant_field
+from generator.model.rubric import Rubric
+from generator.writers.pdf.appearance import BoxStyle, appearance_stream, font_objects
+from generator.writers.pdf.fonts import FontSettings
+from generator.writers.pdf.glyphs import GlyphSource
+from generator.writers.pdf.update import BaseTrailer, UnsupportedBase, append_update, base_trailer
+
+DA_SIZE = re.compile(r"([\d.]+)\s+Tf")
+DA_COLOR = re.compile(r"Tf\s+(.*)$")
+FONT_OBJECTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateBlank:
+    """One header field of the template: its object, its dictionary without /V and /AP, its box."""
+
+    number: int
+    body: bytes
+    style: BoxStyle
+
+
+@dataclass(frozen=True, slots=True)
+class FormTemplate:
+    rubric: Rubric
+    data: bytes
+    trailer: BaseTrailer
+    blanks: dict[str, TemplateBlank]
+
+
+def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormTemplate:
+    """Write the rubric's blank form once with the PDF writer and note where its header fields are."""
+    from pypdf import PdfReader
+
+    from generator.writers.pdf.writer import render_pdf
+
+    data = render_pdf(build_layout(rubric), fonts)
+    reader = PdfReader(BytesIO(data))
+    fields = {str(ref.get_object()["/T"]): ref for ref in reader.trailer["/Root"]["/AcroForm"]["/Fields"]}
+    blanks = {h.id: _blank(fields[applicant_field(rubric, h).name]) for h in rubric.applicant_fields}
+    trailer = reader.trailer
+    info = trailer.raw_get("/Info") if "/Info" in trailer else None
+    trailer_info = base_trailer(
+        data,
+        size=int(trailer["/Size"]),
+        root=f"{trailer.raw_get('/Root').idnum} 0 R",
+        info=f"{info.idnum} 0 R" if info is not None else None,
+        first_id=_id_bytes(trailer["/ID"][0]),
+    )
+    return FormTemplate(rubric, data, trailer_info, blanks)
+
+
+def _id_bytes(value: object) -> bytes:
+    return bytes(getattr(value, "original_bytes", value))  # type: ignore[call-overload]
+
+
+def _blank(ref: object) -> TemplateBlank:
+    """A merged field-and-widget dictionary, ready to be rewritten with a value."""
+    from pypdf.generic import DictionaryObject
+
+    field = ref.get_object()  # type: ignore[attr-defined]
+    if "/Kids" in field or ref.generation != 0:  # type: ignore[attr-defined]
+        raise UnsupportedBase(f"field {field['/T']} is not a merged field and widget of generation 0")
+    out = BytesIO()
+    DictionaryObject({k: v for k, v in field.items() if k not in ("/V", "/AP")}).write_to_stream(out)
+    body = out.getvalue().rstrip()
+    x0, y0, x1, y1 = (float(v) for v in field["/Rect"])
+    da = str(field.get("/DA", "/STSong 10.5 Tf 0 g"))
+    size = DA_SIZE.search(da)
+    color = DA_COLOR.search(da)
+    style = BoxStyle(
+        width=abs(x1 - x0),
+        height=abs(y1 - y0),
+        font_size=float(size[1]) if size else 0.0,
+        color=color[1].strip() if color else "0 g",
+        align=int(field.get("/Q", 0)),
+    )
+    return TemplateBlank(ref.idnum, body.removesuffix(b">>"), style)  # type: ignore[attr-defined]
+
+
+def pdf_text_string(value: str) -> bytes:
+    """A PDF text string in UTF-16BE with byte order mark, as a hex string."""
+    return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+def fill(template: FormTemplate, values: Sequence[tuple[str, str]], key: str, glyphs: GlyphSource) -> bytes:
+    """The template with the header ``values`` (header id, text) filled in, as one incremental update.
+
+    ``key`` tells this copy apart: it goes into the second half of the file identifier.
+    """
+    filled = [(template.blanks[hid], value) for hid, value in values if value and hid in template.blanks]
+    if not filled:
+        return template.data
+    runs = [glyphs.glyph_ids(value) for _, value in filled]
+    chars = {g: ch for (_, value), run in zip(filled, runs, strict=True) for g, ch in zip(run, value, strict=True)}
+    font_ref = template.trailer.size
+    objects = font_objects(font_ref, glyphs, chars)
+    for offset, ((blank, value), run) in enumerate(zip(filled, runs, strict=True)):
+        ap_ref = font_ref + FONT_OBJECTS + offset
+        objects[ap_ref] = appearance_stream(blank.style, run, glyphs, font_ref)
+        objects[blank.number] = blank.body + b"/V " + pdf_text_string(value) + b"\n/AP << /N %d 0 R >>\n>>" % ap_ref
+    second_id = hashlib.md5(template.trailer.first_id + key.encode("utf-8")).digest()
+    return append_update(template.data, template.trailer, objects, second_id)
