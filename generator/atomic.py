@@ -30,7 +30,7 @@ class OutputError(UserError):
 
 
 def output_error(path: Path, exc: OSError) -> OutputError:
-    cause = CAUSES.get(exc.errno or 0) or exc.strerror or type(exc).__name__
+    cause = CAUSES.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
     return OutputError(f"无法写入 {path}：{cause}")
 
 

@@ -12,8 +12,9 @@ import re
 import sys
 from collections.abc import Sequence
 
-from generator.version import __version__, commands
+from generator import commands
 from generator.errors import UserError
+from generator.version import __version__
 
 COMMANDS = ("init", "check", "build", "read", "personalize", "mail")
 """The subcommand modules in `generator.commands`, in the order `--help` lists them."""
@@ -38,14 +39,14 @@ def translate(message: str) -> str:
 
 
 class ChineseFormatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # type: ignore[no-untyped-def]
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose help and errors are in Chinese; usage errors exit 2."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", ChineseFormatter)
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)

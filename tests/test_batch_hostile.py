@@ -6,15 +6,15 @@ import shutil
 import zlib
 from pathlib import Path
 
-import hostile
 import pytest
-from read_fillers import fill_pypdf, form_values, write_form
 
 from generator.model.rubric import RubricSet
 from generator.readers.batch import CRASH_PROBLEM, read_batch, timeout_problem
 from generator.readers.limits import BatchLimits
 from generator.readers.pdf.document import HOSTILE, REPAIRED
 from generator.readers.results import TOO_BIG
+from tests import hostile
+from tests.read_fillers import fill_pypdf, form_values, write_form
 
 EXPECTED = {
     "empty.pdf": "文件是空的（0 字节），不是 PDF 表格。",
@@ -114,3 +114,16 @@ def test_progress_is_reported_for_every_file(good_form: Path, rubric_set: Rubric
     files = copies(good_form, tmp_path, [f"{n}.pdf" for n in range(9)])
     read_batch(files, rubric_set, LIMITS, on_result=lambda result: seen.append(result.source))
     assert sorted(seen) == sorted(name for _, name in files)
+
+
+def test_spawned_workers_read_chinese_paths_with_spaces(good_form: Path, rubric_set: RubricSet, tmp_path: Path) -> None:
+    """Windows starts workers with ``spawn``: nothing may rely on inheriting the parent's memory."""
+    folder = tmp_path / "回收 表格" / "第一 批"
+    folder.mkdir(parents=True)
+    files = copies(good_form, folder, ["张三 自评.pdf", "hang 李四.pdf", "王五.pdf"])
+    limits = BatchLimits(jobs=2, timeout_s=4, start_method="spawn")
+    results = read_batch([(path, str(path)) for path, _ in files], rubric_set, limits, read=hostile.sleepy_read)
+    assert [Path(r.source).name for r in results] == ["张三 自评.pdf", "hang 李四.pdf", "王五.pdf"]
+    assert results[0].clean and results[0].total == 85 and results[0].applicant["name"] == "李四"
+    assert results[1].problems == (timeout_problem(4),)
+    assert results[2].clean

@@ -20,11 +20,11 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from pypdf import PdfReader
 
-from generator.version import __version__
 from generator.layout.form import FormLayout, build_layout
 from generator.model.fields import form_fields
 from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION
 from generator.model.rubric import Rubric, RubricSet
+from generator.version import __version__
 from generator.writers.docx.fonts import HEI, SONG
 from generator.writers.docx.properties import custom_properties
 from generator.writers.docx.writer import render_docx, write_docx

@@ -7,7 +7,6 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from roster_support import GOOD_ROWS, pdf_values, write_csv
 
 from generator.cli import main
 from generator.distribute.mail import MailSettings, build_message, parse_address
@@ -15,6 +14,7 @@ from generator.distribute.mail_config import load_config, mail_settings, merged,
 from generator.distribute.roster import Applicant
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
+from tests.roster_support import GOOD_ROWS, pdf_values, write_csv
 
 SETTINGS = MailSettings(
     sender=parse_address("人力资源部 <hr@example.com>", "发件人"),
@@ -137,3 +137,13 @@ def test_mail_command_writes_one_eml_per_applicant(tmp_path: Path, capsys: pytes
         "team-applicant-team_name": "巾帼文明岗",
         "team-applicant-unit": "国网上海市电力公司",
     }
+
+
+def test_mail_warns_of_characters_the_form_cannot_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roster = write_csv(tmp_path / "名单.csv", [["服务明星", "笑😀", "", "某单位", "职员", "xiao@example.com"]], "utf-8")
+    out = tmp_path / "邮件"
+    assert main(["mail", str(roster), "--out", str(out), "--from", "hr@example.com", "--deadline", "7月31日"]) == 1
+    captured = capsys.readouterr()
+    assert "第 2 行：字体中没有“😀”，PDF 中这些字显示为方框，请核对" in captured.err
+    assert "已生成 1 封邮件（.eml）" in captured.out
+    assert [p.name for p in out.iterdir()] == ["服务明星-笑😀.eml"]

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from roster_support import GOOD_ROWS, write_csv
 
 from generator.cli import main
 from generator.distribute.roster import read_roster
@@ -29,6 +28,7 @@ from generator.distribute.smtp_settings import SmtpSettings
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
 from generator.readers.returns import read_return
+from tests.roster_support import GOOD_ROWS, write_csv
 
 HOST = "127.0.0.1"
 PASSWORD_ENV = "RUBRIC_FORMS_TEST_SMTP_PASSWORD"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator.version import __version__
 from generator.layout.form import FormLayout, build_layout
 from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION, XMP_NAMESPACE
 from generator.model.rubric import RubricSet
+from generator.version import __version__
 from generator.writers.pdf.writer import render_pdf
 from tests.pdf_support import MM, build_pdfs, dark_pixels, has_tool, render_gray, squash
 

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
-from read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, pdfjs_available
-from roster_support import ink_in_field, pdf_values, write_xlsx
 
 from generator.cli import main
 from generator.distribute.personalize import Personalizer
@@ -21,6 +19,8 @@ from generator.model.rubric import RubricSet
 from generator.readers.returns import read_return
 from generator.writers.pdf.fonts import subset_font_file
 from generator.writers.pdf.prefill import prepare_template
+from tests.read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, pdfjs_available
+from tests.roster_support import ink_in_field, pdf_values, write_xlsx
 
 READ_ONLY = 1
 

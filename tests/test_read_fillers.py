@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, form_values, pdfjs_available, write_form
 
 from generator.model.rubric import RubricSet
 from generator.readers.pdf.document import field_values, guarded_read, open_pdf
 from generator.readers.returns import read_return
+from tests.read_fillers import fill_pdfjs, fill_pdftk, fill_pymupdf, form_values, pdfjs_available, write_form
 
 Filler = Callable[[Path, Path, Mapping[str, str]], Path]
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ByteStringObject, NameObject, read_object
-from read_fillers import fill_pypdf, form_values, write_form
 
 from generator.model.canonical import fingerprint
 from generator.model.fields import header_field, score_fields
@@ -21,6 +20,7 @@ from generator.model.rubric import Rubric, RubricSet
 from generator.readers.pdf.dict_scan import decode_value
 from generator.readers.pdf.document import field_values, guarded_read, open_pdf
 from generator.readers.returns import read_return
+from tests.read_fillers import fill_pypdf, form_values, write_form
 
 STAR_SCORES = [8, 12, 13, 9, 10, 18, 15]  # 8 + 12 + 13 + (9 + 10) + (18 + 15) = 85
 STAR_PERSON = ["李四", "国网上海市电力公司", "客户经理"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import fcntl
 import io
 import os
@@ -20,12 +21,13 @@ import pymupdf
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from read_fillers import fill_pypdf, form_values, write_form
 
+from generator.atomic import OutputError
 from generator.cli import main
 from generator.model.rubric import RubricSet
 from generator.reports.outputs import REPORT_NAME, WORKBOOK_NAME, csv_name, write_reports
 from generator.reports.tabulate import tabulate
+from tests.read_fillers import fill_pypdf, form_values, write_form
 
 ROOT = Path(__file__).resolve().parent.parent
 INJECTION = '=HYPERLINK("http://example.invalid","点我")'
@@ -240,10 +242,10 @@ def test_outputs_are_replaced_atomically(
 
     def broken_save(self: object, handle: io.BufferedWriter) -> None:
         handle.write(b"PK\x03\x04 half a workbook")
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("openpyxl.Workbook.save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=f"无法写入 .*{WORKBOOK_NAME}：磁盘空间不足"):
         write_reports(tabulate([], rubric_set), out)
     assert (out / WORKBOOK_NAME).read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from roster_support import GOOD_ROWS, HEADER, write_csv, write_xlsx
 
 from generator.distribute.roster import read_roster
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
+from tests.roster_support import GOOD_ROWS, HEADER, write_csv, write_xlsx
 
 EXPECTED = [
     ("star", (("name", "张伟"), ("unit", "中国电信北京分公司"), ("post", "客服代表")), "zhangwei@example.com"),

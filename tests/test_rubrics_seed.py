@@ -129,3 +129,11 @@ def test_model_is_immutable(rubric_set: RubricSet) -> None:
 def test_fingerprints_are_short_distinct_and_content_bound(rubric_set: RubricSet) -> None:
     prints = [r.fingerprint for r in rubric_set]
     assert all(re.fullmatch(r"[0-9a-f]{12}", p) for p in prints) and len(set(prints)) == 3
+
+
+def test_column_heads_come_from_the_seed(rubric_set: RubricSet, seed_text: str) -> None:
+    sections = seed_sections(seed_text)
+    for rubric in rubric_set:
+        cells = [line.strip() for line in sections[rubric.title].splitlines() if line.startswith("\t")]
+        heads = rubric.columns
+        assert cells[:4] == [heads.item, heads.subitem, heads.band, heads.score], rubric.id

@@ -7,6 +7,7 @@ runs of Latin letters and digits stay whole.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -63,7 +64,16 @@ def em_mm(size_pt: float) -> float:
     return size_pt * MM_PER_PT
 
 
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
 def text_width_mm(text: str, size_pt: float) -> float:
-    """Printed width of ``text``: a full-width character is one em, any other about half an em."""
-    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    """Printed width of ``text``: a full-width character is one em, any other about half an em.
+
+    Where Chinese meets a Latin letter or digit, word processors insert a little
+    space (Word's and LibreOffice's autospace): a quarter em is counted for each.
+    """
+    ems = sum(1.0 if _is_wide(ch) else 0.5 for ch in text)
+    ems += 0.25 * sum(1 for a, b in itertools.pairwise(text) if _is_wide(a) != _is_wide(b) and not b.isspace())
     return ems * em_mm(size_pt)

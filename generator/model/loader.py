@@ -228,7 +228,7 @@ def _header(checker: _Checker, entries: list[Any], path: str) -> tuple[HeaderFie
 
 def _strings(checker: _Checker, raw: Any, path: str, kind: type[Columns] | type[Footer]) -> Any:
     """A table of text keys (``columns``, ``footer``) as the model's dataclass ``kind``."""
-    keys = dict.fromkeys((f.name for f in dataclasses.fields(kind)), str)
+    keys: dict[str, type] = dict.fromkeys((f.name for f in dataclasses.fields(kind)), str)
     good = checker.table(raw, path, keys, {})
     return kind(**good) if good is not None and len(good) == len(keys) else None
 
@@ -255,13 +255,14 @@ def _item(checker: _Checker, raw: Any, path: str) -> Item | None:
     subs = [_subitem(checker, entry, f"{path}.subitems[{n}]") for n, entry in enumerate(entries, 1)]
     if len(good) != 4 or not subs or not all(subs):
         return None
-    total = sum(sub.points for sub in subs)  # type: ignore[union-attr]
+    checked = tuple(s for s in subs if s is not None)
+    total = sum(sub.points for sub in checked)
     if total != good["points"]:
         checker.fail(
             f"{path}.points",
             f"评审项目“{good['name']}”的分值为 {good['points']} 分，但其评审细项分值之和为 {total} 分",
         )
-    return Item(good["id"], good["name"], good["points"], tuple(subs))  # type: ignore[arg-type]
+    return Item(good["id"], good["name"], good["points"], checked)
 
 
 def _subitem(checker: _Checker, raw: Any, path: str) -> SubItem | None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Protocol, cast
 
 from generator.model.rubric import RubricSet
 from generator.readers.inputs import collect_inputs
@@ -102,6 +103,12 @@ class _Worker:
         self.conn.close()
 
 
+class _ProcessContext(Protocol):
+    """A start method's context: typeshed types ``get_context(str)`` as BaseContext, which has no Process."""
+
+    Process: type[BaseProcess]
+
+
 @dataclass
 class _Pool:
     """The running workers and the bookkeeping of one batch."""
@@ -119,7 +126,7 @@ class _Pool:
         if self.limits.start_method == "forkserver":
             context.set_forkserver_preload(["generator.readers.batch"])
         parent_end, child_end = context.Pipe()
-        process = context.Process(
+        process = cast(_ProcessContext, context).Process(
             target=_work,
             args=(child_end, self.rubrics, self.limits.memory_mb, self.read),
             daemon=True,

@@ -70,13 +70,15 @@ def _print_setup(sheet: Worksheet) -> None:
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    page_setup_properties = sheet.sheet_properties.pageSetUpPr
+    assert page_setup_properties is not None  # openpyxl gives every new sheet its own
+    page_setup_properties.fitToPage = True
     sheet.print_title_rows = "1:1"
 
 
-def _size_columns(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[float]:
+def _size_columns(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[int]:
     """Each column as wide as its widest value (within bounds); returns the widths."""
-    widths = []
+    widths: list[int] = []
     for column, title in enumerate(headers, start=1):
         contents = [display_width(str(row[column - 1])) for row in rows if row[column - 1] not in (None, "")]
         widest = max([min(display_width(title), HEADER_MAX_WIDTH), *contents])
@@ -100,7 +102,9 @@ def _problem_sheet(workbook: Workbook, tabulation: Tabulation) -> None:
 def write_xlsx(tabulation: Tabulation, path: Path) -> None:
     """Write the workbook atomically."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    default_sheet = workbook.active
+    assert default_sheet is not None  # a new workbook has one sheet, and it is the active one
+    workbook.remove(default_sheet)
     for table in tabulation.tables:
         _rubric_sheet(workbook, table)
     _problem_sheet(workbook, tabulation)

@@ -29,9 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from read_fillers import fill_pypdf, form_values, write_form  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from generator.model.loader import load  # noqa: E402
 from generator.model.rubric import Rubric, RubricSet  # noqa: E402
@@ -39,6 +37,7 @@ from generator.readers.batch import read_batch  # noqa: E402
 from generator.readers.limits import BatchLimits, default_jobs  # noqa: E402
 from generator.reports.outputs import write_reports  # noqa: E402
 from generator.reports.tabulate import tabulate  # noqa: E402
+from tests.read_fillers import fill_pypdf, form_values, write_form  # noqa: E402
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志"

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import zlib
 
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from generator.model.fields import FormField
 from generator.writers.docx.oxml import w
@@ -27,7 +27,7 @@ def control_id(field: FormField) -> int:
     return zlib.crc32(field.name.encode("ascii")) & 0x7FFFFFFF
 
 
-def text_control(field: FormField, blank: str, *, multiline: bool = False) -> BaseOxmlElement:
+def text_control(field: FormField, blank: str, *, multiline: bool = False) -> etree._Element:
     """An inline plain-text content control for ``field`` showing ``blank``."""
     text = w("w:text", multiLine=1) if multiline else w("w:text")
     properties = w(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docx.oxml.xmlchemy import BaseOxmlElement
+from lxml import etree
 
 from generator.layout.form import FontRole
 from generator.writers.docx.oxml import set_child, w
@@ -70,14 +71,14 @@ def set_chinese_language(rpr: BaseOxmlElement) -> None:
 
 def _font_entry(
     name: str, alternates: tuple[str, ...], panose: str, charset: str, family: str, pitch: str
-) -> BaseOxmlElement:
+) -> etree._Element:
     children = [w("w:altName", val=",".join(alternates))] if alternates else []
     children += [w("w:panose1", val=panose), w("w:charset", val=charset), w("w:family", val=family)]
     children.append(w("w:pitch", val=pitch))
     return w("w:font", *children, name=name)
 
 
-def font_table() -> BaseOxmlElement:
+def font_table() -> etree._Element:
     """The ``w:fonts`` element of ``word/fontTable.xml``: every face the document names."""
     table = w("w:fonts")
     for face in FACES.values():

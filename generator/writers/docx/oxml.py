@@ -10,10 +10,13 @@ wants them, so the rest of the writer reads like python-docx code.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.oxml.xmlchemy import BaseOxmlElement
+from lxml import etree
+from lxml.etree import ElementBase
 
 from generator.layout.linebreak import em_mm
 
@@ -21,8 +24,11 @@ TWIPS_PER_MM = 1440 / 25.4
 IDEOGRAPHIC_SPACE = "\u3000"
 
 
-def w(tag: str, *children: BaseOxmlElement, **attrs: str | int) -> BaseOxmlElement:
-    """A ``w:`` element: ``w("w:jc", val="center")``; attribute names are given without prefix."""
+def w(tag: str, *children: etree._Element, **attrs: str | int) -> etree._Element:
+    """A ``w:`` element: ``w("w:jc", val="center")``; attribute names are given without prefix.
+
+    It is python-docx's element class for the tag when it has one, else a plain lxml element.
+    """
     element = OxmlElement(tag, {qn(f"w:{name}"): str(value) for name, value in attrs.items()})
     element.extend(children)
     return element
@@ -50,13 +56,15 @@ _CHILD_ORDER = {
 }
 
 
-def set_child(parent: BaseOxmlElement, child: BaseOxmlElement) -> BaseOxmlElement:
+def set_child(parent: BaseOxmlElement, child: etree._Element) -> etree._Element:
     """Put ``child`` into ``parent`` at its schema position, replacing one of the same tag."""
     for old in parent.findall(child.tag):
         parent.remove(old)
     order = _CHILD_ORDER.get(parent.tag, ())
     position = next((i for i, name in enumerate(order) if qn(name) == child.tag), len(order))
-    parent.insert_element_before(child, *order[position + 1 :])
+    # python-docx annotates the element as ElementBase, but any lxml element will do (it is only
+    # passed to addprevious / append), and w() gives a plain one for tags python-docx has no class for.
+    parent.insert_element_before(cast(ElementBase, child), *order[position + 1 :])
     return child
 
 
@@ -70,7 +78,7 @@ def blank(width_mm: float, size_pt: float) -> str:
     return IDEOGRAPHIC_SPACE * max(1, math.floor(width_mm / em_mm(size_pt)))
 
 
-def borders(tag: str, sides: dict[str, str], size_eighths: int = 4) -> BaseOxmlElement:
+def borders(tag: str, sides: dict[str, str], size_eighths: int = 4) -> etree._Element:
     """``w:tblBorders`` / ``w:tcBorders``: each side ``single`` or ``nil``."""
     lines = (w(f"w:{side}", val=style, sz=size_eighths, space=0, color="000000") for side, style in sides.items())
     return w(tag, *lines)

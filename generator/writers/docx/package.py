@@ -89,7 +89,7 @@ _CORE = (
 def _starting_package() -> bytes:
     """The lean starting .docx, built once per process."""
     font_table_xml = etree.tostring(font_table(), encoding="UTF-8", standalone=True)
-    parts = {
+    parts: dict[str, str | bytes] = {
         "[Content_Types].xml": _CONTENT_TYPES,
         "_rels/.rels": _PACKAGE_RELS,
         "word/document.xml": _DOCUMENT,

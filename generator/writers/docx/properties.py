@@ -10,6 +10,9 @@ is added through its packaging layer, as python-docx adds its own parts.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import cast
+
 from docx.document import Document
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -17,9 +20,9 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
 
-from generator.version import __version__
 from generator.layout.form import FormLayout
 from generator.model.identity import identity_values
+from generator.version import __version__
 from generator.writers.docx.package import FIXED_TIMESTAMP
 
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
@@ -29,7 +32,9 @@ CUSTOM_PARTNAME = "/docProps/custom.xml"
 
 
 def _custom_properties_xml(values: dict[str, str]) -> bytes:
-    root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
+    # lxml-stubs type nsmap as Mapping[str, str]; lxml takes the prefix None for the default namespace.
+    nsmap = cast(dict[str, str], {None: CUSTOM_NS, "vt": VT_NS})
+    root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap=nsmap)
     for pid, (name, value) in enumerate(values.items(), start=2):
         prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", fmtid=USER_DEFINED_FMTID, pid=str(pid), name=name)
         etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
@@ -60,4 +65,9 @@ def custom_properties(document: Document) -> dict[str, str]:
     except KeyError:
         return {}
     root = etree.fromstring(part.blob)
-    return {prop.get("name"): "".join(prop.itertext()) for prop in root.iter(f"{{{CUSTOM_NS}}}property")}
+    # lxml-stubs say itertext() may give bytes; on Python 3 lxml always gives str.
+    return {
+        name: "".join(cast(Iterator[str], prop.itertext()))
+        for prop in root.iter(f"{{{CUSTOM_NS}}}property")
+        if (name := prop.get("name")) is not None
+    }

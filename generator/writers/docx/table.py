@@ -17,9 +17,9 @@ from docx.document import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.oxml.simpletypes import ST_Merge
 from docx.oxml.table import CT_Row, CT_Tc
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm
 from docx.table import Table, _Cell
+from lxml import etree
 
 from generator.layout.form import Align, Cell, FormLayout
 from generator.writers.docx.controls import add_text_control
@@ -75,7 +75,7 @@ def _add_header_row(table: Table, layout: FormLayout) -> None:
     keep_row_with_next(row._tr)
 
 
-def _paragraph_properties(alignment: str, keep_with_next: bool) -> BaseOxmlElement:
+def _paragraph_properties(alignment: str, keep_with_next: bool) -> etree._Element:
     """``w:pPr`` of a body cell's paragraph: the table text style, keep-with-next, its alignment."""
     keep = (w("w:keepNext"),) if keep_with_next else ()
     return w("w:pPr", w("w:pStyle", val=TABLE_TEXT_STYLE_ID), *keep, w("w:jc", val=alignment))
@@ -92,9 +92,9 @@ def _fill_cell(tc: CT_Tc, spec: Cell, table: Table, layout: FormLayout) -> None:
 
 def _merge_down(grid: list[list[CT_Tc]], spec: Cell) -> None:
     """Merge the cell's column over its rows: restart at the top, continue below."""
-    set_child(grid[spec.row][spec.column].tcPr, w("w:vMerge", val=ST_Merge.RESTART))
+    set_child(grid[spec.row][spec.column].get_or_add_tcPr(), w("w:vMerge", val=ST_Merge.RESTART))
     for row in range(spec.row + 1, spec.row + spec.row_span):
-        set_child(grid[row][spec.column].tcPr, w("w:vMerge", val=ST_Merge.CONTINUE))
+        set_child(grid[row][spec.column].get_or_add_tcPr(), w("w:vMerge", val=ST_Merge.CONTINUE))
 
 
 def _add_body(table: Table, layout: FormLayout) -> None:
@@ -110,7 +110,7 @@ def _add_body(table: Table, layout: FormLayout) -> None:
     for index, tr in enumerate(body):
         keep_row_together(tr)
         for column, tc in enumerate(tr.tc_lst):
-            set_child(tc.tcPr, w("w:vAlign", val="center"))
+            set_child(tc.get_or_add_tcPr(), w("w:vAlign", val="center"))
             for p in tc.p_lst:
                 p.insert(0, _paragraph_properties(JC[aligns[column]], index in keep))
 

@@ -16,6 +16,8 @@ date alone has a white background so that a typed date covers the printed
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from reportlab.pdfbase._cidfontdata import CIDFontInfo
 from reportlab.pdfbase.pdfdoc import (
     PDFArray,
@@ -30,6 +32,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from generator.layout.form import FormLayout
 from generator.model.fields import FormField, form_fields, score_fields, total_field
+from generator.writers.pdf.canvas_private import add_annotation, canvas_document
 from generator.writers.pdf.cmap import tounicode_cmap
 from generator.writers.pdf.render import Placement
 from generator.writers.pdf.scripts import NUMBER_FORMAT, NUMBER_KEYSTROKE, score_validate, total_calculate
@@ -66,6 +69,11 @@ def pdf_object(value: object) -> object:
     return value
 
 
+def pdf_dictionary(entries: dict[str, object]) -> PDFDictionary:
+    """A dict as a reportlab dictionary, its values converted by :func:`pdf_object`."""
+    return PDFDictionary({k: pdf_object(v) for k, v in entries.items()})
+
+
 def unicode_to_unicode_cmap() -> bytes:
     """A ToUnicode CMap saying each 2-byte code is its own UCS-2 value (as UniGB-UCS2-H codes are).
 
@@ -79,7 +87,8 @@ def unicode_to_unicode_cmap() -> bytes:
 
 def cjk_field_font() -> PDFDictionary:
     """STSong-Light as a Type0 font with UniGB-UCS2-H (Unicode) codes, not embedded."""
-    info = CIDFontInfo[FIELD_FONT_BASE]["DescendantFonts"][0]
+    # reportlab's font table has no stub, and mypy infers Collection[str] for it: it maps names to font dicts.
+    info = cast(dict[str, dict[str, Any]], CIDFontInfo)[FIELD_FONT_BASE]["DescendantFonts"][0]
     descriptor = {k: v for k, v in info["FontDescriptor"].items() if k != "Type"}
     descendant = {
         "Type": "/Font",
@@ -90,7 +99,7 @@ def cjk_field_font() -> PDFDictionary:
         "DW": 1000,
         "W": info["W"],
     }
-    return pdf_object(
+    return pdf_dictionary(
         {
             "Type": "/Font",
             "Subtype": "/Type0",
@@ -150,7 +159,7 @@ def empty_appearance(rect: tuple[float, float, float, float]) -> PDFStream:
 def widget(placement: Placement, page: PDFObjectReference, layout: FormLayout) -> PDFDictionary:
     """One field merged with its widget annotation."""
     field = placement.field
-    return pdf_object(
+    return pdf_dictionary(
         {
             "Type": "/Annot",
             "Subtype": "/Widget",
@@ -168,14 +177,14 @@ def widget(placement: Placement, page: PDFObjectReference, layout: FormLayout) -
 def add_widgets(canvas: Canvas, placements: list[Placement], layout: FormLayout) -> None:
     """Put the current page's fields on it, in the contract's tab order (call before ``showPage``)."""
     order = [f.name for f in form_fields(layout.rubric)]
-    page = canvas._doc.thisPageRef()
+    page = canvas_document(canvas).thisPageRef()
     for placement in sorted(placements, key=lambda p: order.index(p.field.name)):
-        canvas._addAnnotation(widget(placement, page, layout), name=placement.field.name)
+        add_annotation(canvas, widget(placement, page, layout), placement.field.name)
 
 
 def add_acroform(canvas: Canvas, layout: FormLayout) -> None:
     """The /AcroForm: every field in tab order, the CJK field font, and /CO for the total."""
-    doc = canvas._doc
+    doc = canvas_document(canvas)
     fields = [doc.refAnnotation(f.name) for f in form_fields(layout.rubric)]
     acroform = {
         "Fields": fields,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 KEPT_TABLES = ("OS/2", "head", "hhea", "hmtx", "maxp")
 ARG_WORDS = 0x0001
@@ -45,13 +46,17 @@ class GlyphSource:
         font = TTFont(BytesIO(data))
         order = font.getGlyphOrder()
         gid = {name: index for index, name in enumerate(order)}
-        self.cmap: dict[int, int] = {code: gid[name] for code, name in font.getBestCmap().items()}
-        self.scale = 1000.0 / font["head"].unitsPerEm
+        cmap, reader = font.getBestCmap(), font.reader
+        # A batch font has a Unicode cmap, and a font read from data keeps its reader.
+        assert cmap is not None and reader is not None
+        head: Any = font["head"]  # fontTools sets a table's fields as attributes, which mypy cannot see
+        self.cmap: dict[int, int] = {code: gid[name] for code, name in cmap.items()}
+        self.scale = 1000.0 / head.unitsPerEm
         self.widths = [font["hmtx"][name][0] * self.scale for name in order]
         self.metrics = _metrics(font, self.scale)
-        self.tables = {tag: font.reader[tag] for tag in KEPT_TABLES}
+        self.tables = {tag: reader[tag] for tag in KEPT_TABLES}
         self.post = struct.pack(">IiHhIIIII", 0x00030000, 0, 0, 0, 0, 0, 0, 0, 0)
-        glyf, loca = font.reader["glyf"], font["loca"]
+        glyf, loca = reader["glyf"], font["loca"]
         self.glyphs = [glyf[loca[i] : loca[i + 1]] for i in range(len(order))]
 
     def glyph_ids(self, text: str) -> list[int]:

@@ -14,9 +14,10 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFInfo, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
 
-from generator.version import __version__
 from generator.model.identity import XMP_NAMESPACE, XMP_PREFIX, identity_values
 from generator.model.rubric import Rubric
+from generator.version import __version__
+from generator.writers.pdf.canvas_private import canvas_document
 
 TOOL = f"rubric-forms {__version__}"
 LANGUAGE = "zh-CN"
@@ -78,7 +79,7 @@ def xmp_packet(rubric: Rubric) -> bytes:
 
 def add_identity(canvas: Canvas, rubric: Rubric) -> None:
     """Info dictionary, XMP (uncompressed, as XMP scanners expect), language, title display."""
-    canvas._doc.info = RubricInfo(info_entries(rubric))
+    canvas_document(canvas).info = RubricInfo(info_entries(rubric))
     metadata = PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")})
     canvas.setCatalogEntry("Metadata", PDFStream(metadata, xmp_packet(rubric), filters=[]))
     canvas.setCatalogEntry("Lang", PDFString(LANGUAGE))

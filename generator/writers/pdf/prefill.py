@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
+from typing import cast
 
 from generator.layout.form import build_layout
 from generator.model.fields import applicant_field
@@ -51,21 +52,24 @@ class FormTemplate:
 def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormTemplate:
     """Write the rubric's blank form once with the PDF writer and note where its header fields are."""
     from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, NumberObject
 
     from generator.writers.pdf.writer import render_pdf
 
     data = render_pdf(build_layout(rubric), fonts)
     reader = PdfReader(BytesIO(data))
-    fields = {str(ref.get_object()["/T"]): ref for ref in reader.trailer["/Root"]["/AcroForm"]["/Fields"]}
-    blanks = {h.id: _blank(fields[applicant_field(rubric, h).name]) for h in rubric.applicant_fields}
     trailer = reader.trailer
+    # pypdf types every dictionary value as PdfObject; what our own writer put there is known.
+    acroform = cast(DictionaryObject, cast(DictionaryObject, trailer["/Root"])["/AcroForm"])
+    fields = {str(ref.get_object()["/T"]): ref for ref in cast(ArrayObject, acroform["/Fields"])}
+    blanks = {h.id: _blank(fields[applicant_field(rubric, h).name]) for h in rubric.applicant_fields}
     info = trailer.raw_get("/Info") if "/Info" in trailer else None
     trailer_info = base_trailer(
         data,
-        size=int(trailer["/Size"]),
+        size=int(cast(NumberObject, trailer["/Size"])),
         root=f"{trailer.raw_get('/Root').idnum} 0 R",
         info=f"{info.idnum} 0 R" if info is not None else None,
-        first_id=_id_bytes(trailer["/ID"][0]),
+        first_id=_id_bytes(cast(ArrayObject, trailer["/ID"])[0]),
     )
     return FormTemplate(rubric, data, trailer_info, blanks)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
+from typing import cast
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -84,9 +85,9 @@ class FormRenderer:
         self.left, self.right = self.margin, self.width - self.margin
         self.buffer = BytesIO()
         rl_config.useA85 = 0  # binary (Flate only) streams: a quarter smaller than ASCII85
-        self.canvas = Canvas(
-            self.buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=styles.table.font
-        )
+        # types-reportlab types initialFontName as a float; reportlab takes a font name.
+        initial_font = cast(float, styles.table.font)
+        self.canvas = Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=initial_font)
         self.canvas.setLineWidth(LINE_WIDTH)
         self.page = 0
         self.placements: list[Placement] = []
@@ -150,8 +151,8 @@ class FormRenderer:
             self.text(self.left, top, line, s.header)
             top -= s.header.leading
         top -= HEADER_GAP
-        for line in self.layout.blank_lines:
-            top = self.blanks(line, top)
+        for blank_line in self.layout.blank_lines:
+            top = self.blanks(blank_line, top)
         return top - TABLE_GAP
 
     def blank_width(self, blank: Blank) -> float:
