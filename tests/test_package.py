@@ -99,3 +99,9 @@ def test_plain_pytest_collects_every_test_module_from_any_folder(tmp_path: Path)
     collected = run([pytest_command, "--collect-only", "-q", "-p", "no:cacheprovider", ROOT / "tests"], tmp_path)
     modules = {line.split("::")[0] for line in collected.stdout.splitlines() if "::" in line}
     assert len(modules) == len(list((ROOT / "tests").glob("test_*.py"))), collected.stdout[-2000:]
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "tests" / "benchmarks").glob("bench_*.py")), ids=lambda p: p.stem)
+def test_benchmark_scripts_import_against_the_current_api(script: Path, tmp_path: Path) -> None:
+    """The benchmarks are not part of the test command; at least their imports must follow the code."""
+    run([sys.executable, "-c", f"import runpy; runpy.run_path({str(script)!r}, run_name='imported')"], tmp_path)

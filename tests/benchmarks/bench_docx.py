@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.layout.form import build_layout
 from generator.model.loader import load
-from generator.resources import DEFAULT_RUBRICS
+from generator.resources import bundled_rubrics
 from generator.writers.docx.writer import write_docx
 
 TARGET_SECONDS = 0.5
@@ -24,7 +24,7 @@ TARGET_BYTES = 60_000
 def build_all_docx(out: Path) -> list[Path]:
     """Load the rubrics, lay each out and write its .docx: what `build` does for Word."""
     paths = []
-    for rubric in load(DEFAULT_RUBRICS):
+    for rubric in load(bundled_rubrics()):
         path = out / f"{rubric.title}.docx"
         write_docx(build_layout(rubric), path)
         paths.append(path)
