@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.commands.options import font_settings, load_rubrics, progress_bar, report_problems, rubrics_file
+from generator.commands.options import font_settings, load_rubrics, progress_bar, report_problems
 from generator.commands.personalize import add_common_arguments
 from generator.distribute.smtp_settings import DEFAULT_PASSWORD_ENV
 from generator.resources import DEFAULT_OUTPUT
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar("生成邮件") as bar:
             done = write_messages(applicants, mail, args.out, fonts, beside, on_progress=bar)
         report_problems(done.warnings)
-        return _finish(args, roster, done)
+        return _finish(args, roster, done, beside)
     with progress_bar("发送邮件") as bar:
         outcomes: list[str] = []
 
@@ -115,17 +115,16 @@ def run(args: argparse.Namespace) -> int:
             on_outcome=report,
         )
     report_problems(done.warnings)
-    return _finish(args, roster, done)
+    return _finish(args, roster, done, beside)
 
 
-def _finish(args: argparse.Namespace, roster: Roster, done: MailRun) -> int:
+def _finish(args: argparse.Namespace, roster: Roster, done: MailRun, beside: Path) -> int:
+    from generator.distribute.mailing import LOG_NAME
     from generator.textrender import render
 
     summary = done.summary
     context = {"roster": roster, "summary": summary, "built": len(done.written), "out": args.out}
-    from generator.distribute.mailing import LOG_NAME
-
     log = args.log or args.out / LOG_NAME
-    print(render("mail_summary.txt.j2", rubrics_file(args), **context, log=log, missing=done.warnings), end="")
+    print(render("mail_summary.txt.j2", beside, **context, log=log, missing=done.warnings), end="")
     trouble = summary is not None and (summary.failed or summary.uncertain or summary.stopped)
     return 1 if roster.problems or done.warnings or trouble else 0
