@@ -21,6 +21,7 @@ import pytest
 from generator.model.rubric import RubricSet
 from tests.conftest import ROOT
 from tests.read_fillers import fill_pypdf, form_values
+from tests.roster_support import GOOD_ROWS, write_csv
 
 BIN = "Scripts" if os.name == "nt" else "bin"
 
@@ -68,6 +69,13 @@ def test_every_command_works_from_a_strange_folder(installed: Path, tmp_path: Pa
     read = run([installed, "read", "回收 表格", "--out", "汇总 结果"], folder)
     assert "读出表格 1 份" in read.stdout
     assert (folder / "汇总 结果" / "评分汇总.xlsx").is_file() and (folder / "汇总 结果" / "评分报告.html").is_file()
+    roster = write_csv(folder / "花名 册.csv", GOOD_ROWS, "utf-8-sig")
+    personalized = run([installed, "personalize", roster.name, "--out", "个人 表格"], folder)
+    assert "已生成 3 份个人表格" in personalized.stdout and len(list((folder / "个人 表格").glob("*.pdf"))) == 3
+    mailed = run(
+        [installed, "mail", roster.name, "--out", "邮件", "--from", "hr@example.com", "--deadline", "7月31日"], folder
+    )
+    assert "已生成 3 封邮件" in mailed.stdout and len(list((folder / "邮件").glob("*.eml"))) == 3
 
 
 def test_init_copies_rubrics_and_templates_that_the_commands_then_use(installed: Path, tmp_path: Path) -> None:
