@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import re
 import sys
 from collections.abc import Sequence
 
 from generator import commands
 from generator.errors import UserError
+from generator.terminal import say
 from generator.version import __version__
 
 COMMANDS = ("init", "check", "build", "read", "personalize", "mail")
@@ -73,12 +75,15 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; return the process exit code."""
+    for stream in (sys.stdout, sys.stderr):  # a console or file whose encoding lacks a character shows "?"
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except UserError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        say(f"错误：{exc}", sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
+        say("已中断。", sys.stderr)
         return 130

@@ -50,7 +50,7 @@ def safe_component(text: str, max_bytes: int = MAX_STEM_BYTES) -> str:
     return cleaned
 
 
-def _fold(stem: str) -> str:
+def fold(stem: str) -> str:
     """How a case-insensitive file system compares names."""
     return unicodedata.normalize("NFC", stem).casefold()
 
@@ -63,19 +63,19 @@ def unique_stems(candidates: Sequence[tuple[str, str]]) -> list[str]:
     that collides, a number ``-2``, ``-3`` … is added.
     """
     plain = [safe_component(p) for p, _ in candidates]
-    plain_count = Counter(_fold(p) for p in plain)
+    plain_count = Counter(fold(p) for p in plain)
     chosen = [
-        p if plain_count[_fold(p)] == 1 else safe_component(detailed)
+        p if plain_count[fold(p)] == 1 else safe_component(detailed)
         for p, (_, detailed) in zip(plain, candidates, strict=True)
     ]
     taken: set[str] = set()
     stems: list[str] = []
     for stem in chosen:
         unique, number = stem, 1
-        while _fold(unique) in taken:
+        while fold(unique) in taken:
             number += 1
             unique = f"{truncate_utf8(stem, MAX_STEM_BYTES - 8).rstrip(' .')}-{number}"
-        taken.add(_fold(unique))
+        taken.add(fold(unique))
         stems.append(unique)
     return stems
 

@@ -15,6 +15,7 @@ import sys
 import termios
 import unicodedata
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pymupdf
@@ -91,7 +92,7 @@ def test_exit_code_and_summary(run: tuple[int, str, Path], batch: Path) -> None:
 def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet) -> None:
     _, _, out = run
     workbook = load_workbook(out / WORKBOOK_NAME)
-    assert workbook.sheetnames == ["服务明星", "服务明星班组", "服务杰出管理者", "问题"]
+    assert workbook.sheetnames == ["服务明星", "服务明星班组", "服务杰出管理者", "问题", "重复提交"]
     sheet = workbook["服务明星"]
     star = rubric_set.get("star")
     assert star is not None
@@ -114,7 +115,11 @@ def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet
     listed = [(row[0], row[3]) for row in problems.iter_rows(min_row=2, values_only=True)]
     assert any(source.endswith("说明.txt") and "不是 PDF" in message for source, message in listed)
     assert any(source.endswith("经理.pdf") and "不得申报" in message for source, message in listed)
-    assert sum(1 for source, message in listed if "同一申报人" in message) == 2
+    duplicates = [m for _, m in listed if "同一申报人" in m]
+    assert len(duplicates) == 2 and all("共提交了 2 份表格，另见：" in m for m in duplicates)
+    copies = list(workbook["重复提交"].iter_rows(values_only=True))
+    assert copies[0] == ("评分表", "申报人", "份数", "文件") and len(copies) == 3
+    assert {row[2] for row in copies[1:]} == {2} and len({row[3] for row in copies[1:]}) == 2
 
 
 def test_applicant_text_never_becomes_a_formula(run: tuple[int, str, Path]) -> None:
@@ -234,21 +239,54 @@ def test_an_empty_folder_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
     assert "没有找到任何文件" in capsys.readouterr().err
 
 
-def test_outputs_are_replaced_atomically(
+def _folder_state(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.name.endswith(".lock")}
+
+
+def test_a_full_disk_leaves_the_previous_set_whole(
     run: tuple[int, str, Path], rubric_set: RubricSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, out = run
-    before = (out / WORKBOOK_NAME).read_bytes()
+    before = _folder_state(out)
+    synced: list[int] = []
 
-    def broken_save(self: object, handle: io.BufferedWriter) -> None:
-        handle.write(b"PK\x03\x04 half a workbook")
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def full_disk(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 4:  # the fourth staged file: the disk fills up half-way through the set
+            raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("openpyxl.Workbook.save", broken_save)
-    with pytest.raises(OutputError, match=f"无法写入 .*{WORKBOOK_NAME}：磁盘空间不足"):
+    monkeypatch.setattr("generator.atomic.os.fsync", full_disk)
+    with pytest.raises(OutputError, match=r"无法写入 .*：磁盘空间不足"):
         write_reports(tabulate([], rubric_set), out)
-    assert (out / WORKBOOK_NAME).read_bytes() == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert _folder_state(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_an_output_that_cannot_be_made_costs_only_itself(
+    run: tuple[int, str, Path], rubric_set: RubricSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, out = run
+
+    def broken(tabulation: object) -> bytes:
+        raise ValueError("a value the workbook writer could not take")
+
+    monkeypatch.setattr("generator.reports.outputs.workbook_bytes", broken)
+    with pytest.raises(
+        OutputError, match=f"以下输出未能生成：{WORKBOOK_NAME}（ValueError）；其余已写出：评分汇总-服务明星.csv"
+    ):
+        write_reports(tabulate([], rubric_set), out)
+    assert not (out / WORKBOOK_NAME).exists(), "no workbook of an older run beside this run's files"
+    assert "本批没有这份评分表" in (out / REPORT_NAME).read_text(encoding="utf-8")
+
+
+def test_concurrent_runs_into_one_folder_never_mix(run: tuple[int, str, Path], rubric_set: RubricSet) -> None:
+    _, _, out = run
+    empty = tabulate([], rubric_set)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: write_reports(empty, out), range(8)))
+    report = (out / REPORT_NAME).read_text(encoding="utf-8")
+    assert "本批没有这份评分表" in report and not load_workbook(out / WORKBOOK_NAME)["服务明星"]["A2"].value
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 
 def test_progress_bar_only_on_a_terminal(batch: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from generator.commands.options import (
     load_rubrics,
 )
 from generator.resources import DEFAULT_OUTPUT
+from generator.terminal import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,5 +35,5 @@ def run(args: argparse.Namespace) -> int:
     from generator.writers.forms import build_forms
 
     for path in build_forms(load_rubrics(args), args.out, font_settings(args)):
-        print(f"已生成：{path}")
+        say(f"已生成：{path}")
     return 0

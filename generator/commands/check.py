@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from generator.commands.options import add_rubrics_positional, load_rubrics
+from generator.terminal import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
     from generator.textrender import render
 
     rubrics = load_rubrics(args)
-    print(render("check.txt.j2", rubrics.source, source=rubrics.source, rubrics=list(rubrics)), end="")
+    say(render("check.txt.j2", rubrics.source, source=rubrics.source, rubrics=list(rubrics)), end="")
     return 0

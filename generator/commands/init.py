@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from generator.terminal import say
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -28,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
     from generator.resources import init_folder
 
     for path in init_folder(args.folder, overwrite=args.force):
-        print(f"已复制：{path}")
-    print(f"请修改 {args.folder / 'rubrics.toml'} 后运行 rubric-forms check 检查。")
+        say(f"已复制：{path}")
+    say(f"请修改 {args.folder / 'rubrics.toml'} 后运行 rubric-forms check 检查。")
     return 0

@@ -11,6 +11,7 @@ from generator.commands.options import font_settings, load_rubrics, progress_bar
 from generator.commands.personalize import add_common_arguments
 from generator.distribute.smtp_settings import DEFAULT_PASSWORD_ENV
 from generator.resources import DEFAULT_OUTPUT
+from generator.terminal import say
 
 if TYPE_CHECKING:
     from generator.distribute.mail import MailSettings
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes.append(outcome)
             bar(len(outcomes), len(applicants))
             if outcome in ("failed", "uncertain"):
-                print(f"第 {applicant.row} 行 {applicant.name} <{applicant.email}>：{reason}", file=sys.stderr)
+                say(f"第 {applicant.row} 行 {applicant.name} <{applicant.email}>：{reason}", sys.stderr)
 
         done = send_messages(
             applicants,
@@ -125,6 +126,6 @@ def _finish(args: argparse.Namespace, roster: Roster, done: MailRun, beside: Pat
     summary = done.summary
     context = {"roster": roster, "summary": summary, "built": len(done.written), "out": args.out}
     log = args.log or args.out / LOG_NAME
-    print(render("mail_summary.txt.j2", beside, **context, log=log, missing=done.warnings), end="")
+    say(render("mail_summary.txt.j2", beside, **context, log=log, missing=done.warnings), end="")
     trouble = summary is not None and (summary.failed or summary.uncertain or summary.stopped)
     return 1 if roster.problems or done.warnings or trouble else 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from generator.errors import UsageError
 from generator.resources import default_rubrics
+from generator.terminal import say
 
 if TYPE_CHECKING:
     from generator.model.rubric import RubricSet
@@ -84,4 +85,4 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
 def report_problems(problems: Iterable[object]) -> None:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        say(str(problem), sys.stderr)

@@ -15,6 +15,7 @@ from generator.commands.options import (
     report_problems,
 )
 from generator.resources import DEFAULT_OUTPUT
+from generator.terminal import say
 
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "个人表格"
 ROSTER_HELP = (
@@ -56,5 +57,5 @@ def run(args: argparse.Namespace) -> int:
         done = personalize(roster.applicants, args.out, font_settings(args), on_progress=bar)
     report_problems(done.warnings)
     context = {"roster": roster, "written": len(done.written), "missing": done.warnings, "out": args.out}
-    print(render("personalize_summary.txt.j2", rubrics.source, **context), end="")
+    say(render("personalize_summary.txt.j2", rubrics.source, **context), end="")
     return 1 if roster.problems or done.warnings else 0

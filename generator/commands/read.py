@@ -8,6 +8,7 @@ from pathlib import Path
 from generator.commands.options import add_out_option, add_rubrics_option, load_rubrics, progress_bar
 from generator.readers.limits import DEFAULT_TIMEOUT_S, BatchLimits
 from generator.resources import DEFAULT_OUTPUT
+from generator.terminal import say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
         results = read_returns(args.paths, rubrics, limits, on_progress=bar, skip=args.out)
     tabulation = tabulate(results, rubrics)
     written = write_reports(tabulation, args.out)
-    print(read_summary(tabulation, args.out, written), end="")
+    say(read_summary(tabulation, args.out, written), end="")
     return 0 if tabulation.clean else 1

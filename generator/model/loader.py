@@ -9,9 +9,9 @@ rubric) and the rule broken, in Chinese.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import itertools
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,18 +19,22 @@ from typing import Any
 
 from generator.errors import UserError
 from generator.model.canonical import fingerprint
+from generator.model.names import check_file_names, unprintable
 from generator.model.rubric import Band, Columns, Footer, HeaderField, Item, Rubric, RubricSet, SubItem
+from generator.model.toml_source import Problem, SourceError, read_toml
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-TYPE_NAMES = {str: "文字", int: "整数", bool: "true 或 false", list: "列表", dict: "表"}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One broken rule: where it is and what is wrong."""
-
-    path: str
-    message: str
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+TYPE_NAMES: dict[type, str] = {
+    str: "文字",
+    int: "整数",
+    bool: "true 或 false",
+    list: "列表",
+    dict: "表",
+    float: "小数",
+    datetime.datetime: "日期时间",
+    datetime.date: "日期",
+    datetime.time: "时间",
+}
 
 
 class RubricError(UserError):
@@ -81,6 +85,9 @@ class _Checker:
         elif expected is str and not value.strip():
             self.fail(path, "不能为空")
             ok = False
+        elif expected is str and (bad := unprintable(value)):
+            self.fail(path, f"含有{bad}，请删除")
+            ok = False
         elif expected is int and value < 0:
             self.fail(path, f"不能为负数（{value}）")
             ok = False
@@ -90,7 +97,7 @@ class _Checker:
         """Check id format and uniqueness; ``entries`` are (path, id) pairs."""
         seen: dict[str, str] = {}
         for path, ident in entries:
-            if not ID_PATTERN.match(ident):
+            if not ID_PATTERN.fullmatch(ident):
                 self.fail(f"{path}.id", f"{what} id “{ident}” 只能用小写英文字母、数字和下划线，且以字母开头")
             if ident in seen:
                 self.fail(f"{path}.id", f"{what} id “{ident}” 重复（已在 {seen[ident]} 使用）")
@@ -108,45 +115,24 @@ class _Checker:
 def _describe(value: Any) -> str:
     for kind, name in TYPE_NAMES.items():
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-            return f"{name} {value!r}" if kind in (str, int, bool) else name
+            return f"{name} {value!r}" if kind in (str, int, bool, float) else name
     return type(value).__name__
 
 
 def load(path: str | Path) -> RubricSet:
     """Parse and validate a rubrics file; raise :class:`RubricError` on any problem."""
     source = Path(path)
-    data = _parse(source)
+    try:
+        data = read_toml(source)
+    except SourceError as exc:
+        raise RubricError(source, [exc.problem]) from None
     checker = _Checker()
     rubrics = _rubrics(checker, data)
+    if not checker.problems:
+        checker.problems += check_file_names([(f"rubric[{n}]", r) for n, r in enumerate(rubrics, 1)])
     if checker.problems:
         raise RubricError(source, checker.problems)
     return RubricSet(source, tuple(replace(r, fingerprint=fingerprint(r)) for r in rubrics))
-
-
-def _parse(source: Path) -> dict[str, Any]:
-    try:
-        text = source.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise RubricError(source, [Problem("文件", "找不到这个文件")]) from None
-    except IsADirectoryError:
-        raise RubricError(source, [Problem("文件", "这是一个文件夹，不是 TOML 文件")]) from None
-    except OSError as exc:
-        raise RubricError(source, [Problem("文件", f"无法读取（{exc.strerror}）")]) from None
-    except UnicodeDecodeError as exc:
-        raise RubricError(source, [Problem("文件", f"不是 UTF-8 编码（第 {exc.start} 字节处）")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RubricError(source, [_syntax_problem(exc)]) from None
-
-
-def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
-    message = str(exc)
-    where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
-    if where:
-        return Problem(f"第 {where[1]} 行第 {where[2]} 列", f"TOML 语法错误（{reason}）")
-    return Problem("文件末尾", f"TOML 语法错误（{reason}）")
 
 
 def _rubrics(checker: _Checker, data: dict[str, Any]) -> list[Rubric]:

@@ -1,10 +1,18 @@
-"""Cell values from applicants made safe for spreadsheets (OWASP's CSV-injection advice).
+"""Values from returned files made safe for every output format.
+
+Anything a return holds — a field value, a file name — may be hostile.
+:func:`safe_text` replaces what no output format can hold: characters XML 1.0
+forbids (C0 controls but tab and line breaks, U+FFFE, U+FFFF — the xlsx
+format is XML, and HTML forbids them too) and the lone surrogates Python
+uses for file names that are not valid UTF-8.  Every writer applies it.
 
 A value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-could be taken as a formula by Excel or LibreOffice.  In CSV such a value is
-prefixed with ``'`` (OWASP's advice); in the workbook it is stored as a
-string cell with Excel's "quote prefix" set, which is what Excel itself
-does when a user types ``'=…``: shown as typed, never evaluated.
+could be taken as a formula by Excel or LibreOffice (OWASP's CSV-injection
+advice).  In CSV such a value is prefixed with ``'``; in the workbook it is
+stored as a string cell with Excel's "quote prefix" set, which is what Excel
+itself does when a user types ``'=…``: shown as typed, never evaluated.
+
+Sheet names follow Excel's rules (:func:`sheet_names`).
 """
 
 from __future__ import annotations
@@ -13,7 +21,10 @@ import re
 import unicodedata
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
 
 
 def formula_like(text: str) -> bool:
@@ -25,9 +36,27 @@ def neutralised(text: str) -> str:
     return f"'{text}" if formula_like(text) else text
 
 
-def xml_safe(text: str) -> str:
-    """Control characters (which the xlsx format cannot hold) shown as U+FFFD."""
-    return XML_ILLEGAL.sub("\ufffd", text)
+def safe_text(text: str) -> str:
+    """``text`` with every character no output format can hold shown as U+FFFD."""
+    return UNSAFE.sub(REPLACEMENT, text)
+
+
+def sheet_names(wanted: list[str]) -> list[str]:
+    """Distinct, valid Excel sheet names for ``wanted``, in order.
+
+    Excel refuses ``[ ] : * ? / \\``, a leading or trailing ``'``, names over
+    31 characters and two names that differ only in case.
+    """
+    names: list[str] = []
+    for text in wanted:
+        base = SHEET_FORBIDDEN.sub("_", safe_text(text)).strip("'").strip() or "表"
+        name, number = base[:SHEET_NAME_MAX], 1
+        while name.casefold() in (n.casefold() for n in names):
+            number += 1
+            suffix = f"({number})"
+            name = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        names.append(name)
+    return names
 
 
 def display_width(text: str) -> int:

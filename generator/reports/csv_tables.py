@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
-from generator.atomic import write_bytes_atomic
-from generator.reports.cells import neutralised
+from generator.reports.cells import neutralised, safe_text
 from generator.reports.tabulate import Cell, RubricTable
 
 
 def _text(value: Cell) -> str | int:
     if value is None:
         return ""
-    return neutralised(value) if isinstance(value, str) else value
+    return neutralised(safe_text(value)) if isinstance(value, str) else value
 
 
 def csv_bytes(table: RubricTable) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.headers)
+    writer.writerow([safe_text(header) for header in table.headers])
     writer.writerows([_text(value) for value in row.cells] for row in table.rows)
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def write_csv(table: RubricTable, path: Path) -> None:
-    """Write one rubric's table atomically."""
-    write_bytes_atomic(path, csv_bytes(table))

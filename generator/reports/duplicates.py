@@ -1,6 +1,11 @@
-"""The same applicant returned twice: same rubric, name (or team name) and unit, flagged on every copy.
+"""The same applicant returned twice: same rubric, name (or team name) and unit.
 
-The name and unit are the header blanks whose ``role`` says so in ``rubrics.toml``.
+The name and unit are the header blanks whose ``role`` says so in
+``rubrics.toml``.  Each group of copies is found once and listed once (the
+重复提交 sheet and section of the reports); each copy carries one problem of
+bounded length that names the group's size and, for a small group, the other
+files — so 5,000 copies of one form cost 5,000 short messages, not 25 million
+file names.
 """
 
 from __future__ import annotations
@@ -8,9 +13,22 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import FormResult
+
+NAMED_OTHERS = 2
+"""Up to this many other copies are named in each copy's problem; larger groups point to the list."""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """The copies one applicant returned: the rubric, who (as typed on the first copy), and every file."""
+
+    rubric: Rubric
+    who: str
+    sources: tuple[str, ...]
 
 
 def _normal(text: str) -> str:
@@ -34,25 +52,40 @@ def describe(result: FormResult, rubric: Rubric) -> str:
     return "，".join(value for value in _name_and_unit(result, rubric) if value)
 
 
-def flag_duplicates(results: Sequence[FormResult], rubrics: RubricSet) -> list[FormResult]:
-    """The results, each form of an applicant who returned more than one flagged with the others' files."""
+def _groups(results: Sequence[FormResult], rubrics: RubricSet) -> list[tuple[Rubric, list[int]]]:
+    """The indexes of each applicant's forms, for applicants with more than one."""
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for index, result in enumerate(results):
         rubric = rubrics.get(result.rubric_id or "")
         key = applicant_key(result, rubric) if result.read and rubric else None
         if key:
             groups[key].append(index)
-    flagged = list(results)
+    found = []
     for indexes in groups.values():
-        if len(indexes) < 2:
-            continue
+        rubric = rubrics.get(results[indexes[0]].rubric_id or "")
+        if len(indexes) > 1 and rubric is not None:
+            found.append((rubric, indexes))
+    return found
+
+
+def _problem(group: DuplicateGroup, source: str) -> str:
+    head = f"同一申报人（{group.rubric.name}：{group.who}）共提交了 {len(group.sources)} 份表格"
+    if len(group.sources) - 1 <= NAMED_OTHERS:
+        others = "、".join(s for s in group.sources if s != source)
+        return f"{head}，另见：{others}；请核实以哪一份为准。"
+    return f"{head}，见“重复提交”清单；请核实以哪一份为准。"
+
+
+def flag_duplicates(
+    results: Sequence[FormResult], rubrics: RubricSet
+) -> tuple[list[FormResult], tuple[DuplicateGroup, ...]]:
+    """The results with each copy of a repeated applicant flagged, and the groups of copies."""
+    flagged = list(results)
+    groups = []
+    for rubric, indexes in _groups(results, rubrics):
+        first = results[indexes[0]]
+        group = DuplicateGroup(rubric, describe(first, rubric), tuple(results[i].source for i in indexes))
+        groups.append(group)
         for index in indexes:
-            result = results[index]
-            rubric = rubrics.get(result.rubric_id or "")
-            assert rubric is not None
-            others = "、".join(results[i].source for i in indexes if i != index)
-            flagged[index] = result.with_problems(
-                f"同一申报人（{rubric.name}：{describe(result, rubric)}）提交了 {len(indexes)} 份表格，"
-                f"另见：{others}；请核实以哪一份为准。"
-            )
-    return flagged
+            flagged[index] = results[index].with_problems(_problem(group, results[index].source))
+    return flagged, tuple(groups)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
 
-from generator.atomic import write_bytes_atomic
+from generator.reports.cells import safe_text
 from generator.reports.tabulate import ProblemEntry, Tabulation
 from generator.textrender import render
 
@@ -37,6 +36,6 @@ def report_html(tabulation: Tabulation, generated: datetime | None = None) -> st
     )
 
 
-def write_html(tabulation: Tabulation, path: Path) -> None:
-    """Write the report atomically."""
-    write_bytes_atomic(path, report_html(tabulation).encode("utf-8"))
+def html_bytes(tabulation: Tabulation) -> bytes:
+    """The report as UTF-8, every character no HTML document may hold replaced."""
+    return safe_text(report_html(tabulation)).encode("utf-8")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import FormResult
-from generator.reports.duplicates import flag_duplicates
+from generator.reports.duplicates import DuplicateGroup, flag_duplicates
 
 Cell = str | int | None
 
@@ -61,6 +61,7 @@ class Tabulation:
 
     rubrics: RubricSet
     results: tuple[FormResult, ...]
+    duplicates: tuple[DuplicateGroup, ...]
     tables: tuple[RubricTable, ...]
     problems: tuple[ProblemEntry, ...]
 
@@ -161,10 +162,11 @@ def problem_entries(results: Sequence[FormResult], rubrics: RubricSet) -> tuple[
 
 def tabulate(results: Sequence[FormResult], rubrics: RubricSet) -> Tabulation:
     """The per-rubric tables and the problem list of a batch of results, duplicate returns flagged first."""
-    results = flag_duplicates(results, rubrics)
+    results, duplicates = flag_duplicates(results, rubrics)
     return Tabulation(
         rubrics=rubrics,
         results=tuple(results),
+        duplicates=duplicates,
         tables=tuple(rubric_table(rubric, results) for rubric in rubrics),
         problems=problem_entries(results, rubrics),
     )

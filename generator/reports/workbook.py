@@ -1,4 +1,4 @@
-"""The workbook: a sheet per rubric (a row per form, best total first) and a 问题 sheet.
+"""The workbook: a sheet per rubric (a row per form, best total first), a 问题 sheet and a 重复提交 sheet.
 
 Headers are frozen, columns sized to their contents, applicant text stored
 as text that can never become a formula (see :mod:`generator.reports.cells`).
@@ -7,18 +7,19 @@ as text that can never become a formula (see :mod:`generator.reports.cells`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from generator.atomic import atomic_output
-from generator.reports.cells import display_width, formula_like, xml_safe
+from generator.reports.cells import display_width, formula_like, safe_text, sheet_names
 from generator.reports.tabulate import PROBLEM_HEADERS, Cell, RubricTable, Tabulation
 
 PROBLEM_SHEET = "问题"
+DUPLICATE_SHEET = "重复提交"
+DUPLICATE_HEADERS = ("评分表", "申报人", "份数", "文件")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -28,7 +29,7 @@ LINE_HEIGHT = 15.0
 
 def _put(sheet: Worksheet, row: int, column: int, value: Cell) -> None:
     if isinstance(value, str):
-        value = xml_safe(value)
+        value = safe_text(value)
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -87,26 +88,38 @@ def _size_columns(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Seque
     return widths
 
 
-def _rubric_sheet(workbook: Workbook, table: RubricTable) -> None:
-    sheet = workbook.create_sheet(table.rubric.name[:31])
+def _rubric_sheet(workbook: Workbook, table: RubricTable, name: str) -> None:
+    sheet = workbook.create_sheet(name)
     first_name_column = 3  # 名次, 来源文件, then the name: kept in view when scrolling right
     _fill(sheet, table.headers, [row.cells for row in table.rows], f"{get_column_letter(first_name_column + 1)}2")
 
 
-def _problem_sheet(workbook: Workbook, tabulation: Tabulation) -> None:
-    sheet = workbook.create_sheet(PROBLEM_SHEET)
+def _problem_sheet(workbook: Workbook, tabulation: Tabulation, name: str) -> None:
+    sheet = workbook.create_sheet(name)
     rows = [(p.source, p.rubric, p.applicant, p.message) for p in tabulation.problems]
     _fill(sheet, PROBLEM_HEADERS, rows, "B2")
 
 
-def write_xlsx(tabulation: Tabulation, path: Path) -> None:
-    """Write the workbook atomically."""
+def _duplicate_sheet(workbook: Workbook, tabulation: Tabulation, name: str) -> None:
+    """One row per copy, grouped by applicant: the list every copy's problem points to."""
+    sheet = workbook.create_sheet(name)
+    rows = [(g.rubric.name, g.who, len(g.sources), s) for g in tabulation.duplicates for s in g.sources]
+    _fill(sheet, DUPLICATE_HEADERS, rows, "A2")
+
+
+def workbook_bytes(tabulation: Tabulation) -> bytes:
+    """The workbook as bytes: a sheet per rubric, then 问题 and, when there are any, 重复提交."""
     workbook = Workbook()
     default_sheet = workbook.active
     assert default_sheet is not None  # a new workbook has one sheet, and it is the active one
     workbook.remove(default_sheet)
-    for table in tabulation.tables:
-        _rubric_sheet(workbook, table)
-    _problem_sheet(workbook, tabulation)
-    with atomic_output(path) as handle:
-        workbook.save(handle)
+    count = len(tabulation.tables)
+    names = sheet_names([t.rubric.name for t in tabulation.tables] + [PROBLEM_SHEET, DUPLICATE_SHEET])
+    for table, name in zip(tabulation.tables, names[:count], strict=True):
+        _rubric_sheet(workbook, table, name)
+    _problem_sheet(workbook, tabulation, names[count])
+    if tabulation.duplicates:
+        _duplicate_sheet(workbook, tabulation, names[count + 1])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

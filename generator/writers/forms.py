@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.filenames import inside, safe_component
 from generator.layout.form import build_layout
 from generator.model.rubric import RubricSet
 from generator.writers.docx.writer import write_docx
@@ -12,8 +13,8 @@ from generator.writers.pdf.writer import write_pdf
 
 
 def form_filename(title: str, suffix: str) -> str:
-    """The file name a user recognises: the rubric's Chinese title."""
-    return f"{title}{suffix}"
+    """The file name a user recognises: the rubric's Chinese title, made safe as a file name."""
+    return f"{safe_component(title)}{suffix}"
 
 
 def build_forms(rubrics: RubricSet, out_dir: Path, fonts: FontSettings | None = None) -> list[Path]:
@@ -24,8 +25,8 @@ def build_forms(rubrics: RubricSet, out_dir: Path, fonts: FontSettings | None = 
     written: list[Path] = []
     for rubric in rubrics:
         layout = build_layout(rubric)
-        docx_path = out_dir / form_filename(rubric.title, ".docx")
-        pdf_path = out_dir / form_filename(rubric.title, ".pdf")
+        docx_path = inside(out_dir, form_filename(rubric.title, ".docx"))
+        pdf_path = inside(out_dir, form_filename(rubric.title, ".pdf"))
         write_docx(layout, docx_path)
         write_pdf(layout, pdf_path, fonts)
         written += [docx_path, pdf_path]
