@@ -17,22 +17,12 @@ from generator.cli import main
 from generator.model.loader import RubricError, load
 from generator.reports.tabulate import tabulate
 from generator.reports.workbook import workbook_bytes
-from tests.conftest import ROOT
-
-GOOD = (ROOT / "rubrics.toml").read_text(encoding="utf-8")
-STAR_TITLE = 'title = "全国用户满意服务明星自评标准"'
-TEAM_TITLE = 'title = "全国用户满意服务明星班组自评标准"'
+from tests.corpus import RAW_RUBRICS, RUBRIC_EDITS, STAR_NAME, STAR_TITLE, edited_rubrics
 
 
 def write(tmp_path: Path, *replacements: tuple[str, str], text: str | None = None) -> Path:
-    content = GOOD if text is None else text
-    for old, new in replacements:
-        if not old:
-            continue
-        assert old in content, old
-        content = content.replace(old, new, 1)
     path = tmp_path / "rubrics.toml"
-    path.write_text(content, encoding="utf-8")
+    path.write_text(edited_rubrics(*replacements) if text is None else text, encoding="utf-8")
     return path
 
 
@@ -44,53 +34,14 @@ def refused(path: Path) -> str:
     return message
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        ('id = "star"', 'id = "star\\n"', "rubric[1].id：含有换行符，请删除"),
-        ('id = "ethics"', 'id = "ethics\\t"', "rubric[1].items[1].id：含有制表符，请删除"),
-        (STAR_TITLE, 'title = "全国\\u0000自评标准"', "rubric[1].title：含有空字符（NUL），请删除"),
-        (STAR_TITLE, 'title = "全国\\u001b[31m自评标准"', "rubric[1].title：含有控制字符（U+001B），请删除"),
-        (STAR_TITLE, 'title = "全国\\u202e自评标准"', "rubric[1].title：含有不可见的格式字符（U+202E），请删除"),
-        ('name = "道德高尚"', 'name = "道德\\uffff高尚"', "rubric[1].items[1].name：含有无效字符（U+FFFF），请删除"),
-        ('subject = "工作在', 'subject = "\\u0007工作在', "rubric[1].subject：含有控制字符（U+0007），请删除"),
-        ("points = 10\n", "points = 10.5\n", "rubric[1].items[1].points：应为整数，实际是 小数 10.5"),
-        ("total = 100", "total = 2024-01-01", "rubric[1].total：应为整数，实际是 日期"),
-        (STAR_TITLE, 'title = "///"', "rubric[1].title：标题“///”去掉文件名中不能用的字符后什么也不剩"),
-        (STAR_TITLE, 'title = "..."', "无法用作表格文件名"),
-        (TEAM_TITLE, STAR_TITLE, "rubric[2].title：标题“全国用户满意服务明星自评标准”与 rubric[1].title"),
-        (TEAM_TITLE, 'title = "全国用户满意服务明星自评标准 "', "生成相同的表格文件名"),
-        ('name = "服务明星班组"', 'name = "服务明星"', "rubric[2].name：名称“服务明星”与 rubric[1].name"),
-        (
-            'name = "服务明星班组"',
-            'name = "服务明星:"',
-            "与 rubric[1].name 的“服务明星?”生成相同的汇总文件名“服务明星_”",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("old", "new", "expected"), RUBRIC_EDITS)
 def test_refused_with_key_and_rule(tmp_path: Path, old: str, new: str, expected: str) -> None:
-    star_name = ('name = "服务明星"', 'name = "服务明星?"') if "服务明星:" in new else ("", "")
-    message = refused(write(tmp_path, (old, new), star_name))
+    edits = [(old, new), *([STAR_NAME] if "服务明星:" in new else [])]
+    message = refused(write(tmp_path, *edits))
     assert expected in message and "Traceback" not in message
 
 
-@pytest.mark.parametrize(
-    ("broken", "expected"),
-    [
-        ("foo\n", "第 1 行第 4 列：TOML 语法错误：键的后面缺少“=”"),
-        ("x = \n", "TOML 语法错误：值无效"),
-        ('x = "abc\n', "TOML 语法错误：文字中含有不允许的字符（可能是文字缺少结尾的英文双引号）"),
-        ('x = "abc', "TOML 语法错误：文字缺少结尾的英文双引号"),
-        ("x = [1, 2\n", "TOML 语法错误：列表缺少结尾的“]”"),
-        ("x = 1\nx = 2\n", "TOML 语法错误：同一个键写了两次"),
-        ("[a\n", "TOML 语法错误：表名缺少结尾的“]”"),
-        ("= 1\n", "TOML 语法错误：无法识别的语句"),
-        ("a.= 1\n", "TOML 语法错误：键名以无效的字符开头"),
-        ("x = 1 y = 2\n", "TOML 语法错误：一行只能写一条语句"),
-        ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", "嵌套层次过深"),
-        ("x = " + "{a=" * 50_000 + "1" + "}" * 50_000 + "\n", "嵌套层次过深"),
-    ],
-)
+@pytest.mark.parametrize(("broken", "expected"), RAW_RUBRICS)
 def test_syntax_errors_are_chinese_with_no_english_left(tmp_path: Path, broken: str, expected: str) -> None:
     message = refused(write(tmp_path, text=broken))
     assert expected in message
