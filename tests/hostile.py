@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import stat
 import subprocess
 import time
 import zlib
@@ -130,12 +132,60 @@ def deep_nesting() -> bytes:
     return raw_pdf(objects)
 
 
-def encrypted(filled: Path) -> bytes:
+def encrypted(filled: Path, user_password: str = "secret", algorithm: str = "RC4-128") -> bytes:
+    """The filled form encrypted by pypdf; an empty ``user_password`` is what setting only permissions gives."""
     writer = PdfWriter(clone_from=PdfReader(filled))
-    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm=algorithm)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+MAIL_SIGNATURE = "\r\n-- \r\n张三\r\n国网上海市电力公司 客户服务中心\r\n电话：021-12345678\r\n".encode("gbk")
+
+
+def trailing_junk(size: int) -> bytes:
+    """``size`` bytes a download or mail client might leave after a PDF: zeros, then a signature."""
+    return bytes(max(0, size - len(MAIL_SIGNATURE))) + MAIL_SIGNATURE[:size]
+
+
+def patched(data: bytes, old: bytes, new: bytes) -> bytes:
+    """``data`` with the one occurrence of ``old`` replaced by ``new`` of the same length (offsets kept)."""
+    assert data.count(old) == 1 and len(old) == len(new), (old, new)
+    return data.replace(old, new)
+
+
+GBK_NAME = b"\xd5\xc5\xc8\xfd.pdf"  # 张三.pdf in GBK, as a Chinese-Windows zip unpacks on Linux
+
+
+def special_entries(folder: Path, regular: Path) -> dict[str, Path]:
+    """Entries that are no regular file, made in ``folder`` (POSIX only): what each is named for.
+
+    The device is made with ``mknod`` where allowed (root), else a link to
+    ``/dev/zero`` stands in, which is endless to read.
+    """
+    made = {"fifo": folder / "管道.pdf", "loop": folder / "循环.pdf", "dangling": folder / "失效.pdf"}
+    os.mkfifo(made["fifo"])
+    made["loop"].symlink_to(made["loop"].name)
+    made["dangling"].symlink_to(folder / "不存在.pdf")
+    made["socket"] = unix_socket(folder / "套接字.pdf")
+    made["device"] = folder / "设备.pdf"
+    try:
+        os.mknod(made["device"], 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # like /dev/zero
+    except PermissionError:
+        made["device"].symlink_to("/dev/zero")
+    made["folder-link"] = folder / "链接文件夹"
+    made["folder-link"].symlink_to(regular.parent, target_is_directory=True)
+    made["file-link"] = folder / "链接到表格.pdf"
+    made["file-link"].symlink_to(regular)
+    return made
+
+
+def unix_socket(path: Path) -> Path:
+    """A socket file at ``path``, left behind by a closed listening socket."""
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+    return path
 
 
 def broken_xref(filled: Path) -> bytes:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
 from generator.model.rubric import RubricSet
-from generator.readers.batch import CRASH_PROBLEM, read_batch, timeout_problem
+from generator.readers.batch import CRASH_PROBLEM, read_batch, read_returns, timeout_problem
 from generator.readers.limits import BatchLimits
 from generator.readers.pdf.document import HOSTILE, REPAIRED
 from generator.readers.results import TOO_BIG
@@ -127,3 +130,56 @@ def test_spawned_workers_read_chinese_paths_with_spaces(good_form: Path, rubric_
     assert results[0].clean and results[0].total == 85 and results[0].applicant["name"] == "李四"
     assert results[1].problems == (timeout_problem(4),)
     assert results[2].clean
+
+
+ODD_ENTRIES = {
+    "管道.pdf": "这不是普通文件（命名管道），已跳过。",
+    "套接字.pdf": "这不是普通文件（套接字），已跳过。",
+    "设备.pdf": "这不是普通文件（设备文件），已跳过。",
+    "循环.pdf": "这是一个循环的符号链接（链接最终又指向自身），已跳过。",
+    "失效.pdf": "这是一个失效的符号链接（它指向的文件不存在），已跳过。",
+    "链接文件夹": "这是指向文件夹的符号链接，查找时不会进入；如需读取其中的表格，请直接给出该文件夹。",
+}
+
+
+def quirky_forms(good_form: Path) -> dict[str, bytes]:
+    """Good forms as they arrive in the wild: encrypted for permissions only, with bytes after the end, odd names."""
+    good = good_form.read_bytes()
+    forms = {
+        "aes-128.pdf": hostile.encrypted(good_form, user_password="", algorithm="AES-128"),
+        "aes-256.pdf": hostile.encrypted(good_form, user_password="", algorithm="AES-256"),
+        "尾部 1KB.pdf": good + hostile.trailing_junk(1024),
+        "尾部 100KB.pdf": good + hostile.trailing_junk(100 * 1024),
+        "\x1b[31m控制字符\x07.pdf": good,
+    }
+    if sys.platform == "linux":  # only Linux keeps names that are not UTF-8
+        forms[os.fsdecode(hostile.GBK_NAME)] = good
+    return forms
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and symbolic links need POSIX")
+def test_odd_entries_and_quirky_forms_in_one_folder(good_form: Path, rubric_set: RubricSet, tmp_path: Path) -> None:
+    """Each entry is one result, in the order found; the odd ones a problem each, never opened; the batch goes on."""
+    folder, elsewhere = tmp_path / "收件箱", tmp_path / "别处"
+    folder.mkdir()
+    elsewhere.mkdir()
+    made = hostile.special_entries(folder, shutil.copyfile(good_form, elsewhere / "原件.pdf"))
+    forms = quirky_forms(good_form)
+    for name, data in forms.items():
+        (folder / name).write_bytes(data)
+    progress: list[tuple[int, int]] = []
+    previous = signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.alarm(120)  # a read that blocks on the pipe fails the test instead of hanging it
+    try:
+        results = read_returns([folder], rubric_set, LIMITS, on_progress=lambda *done: progress.append(done))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    by_name = {Path(r.source).name: r for r in results}
+    assert len(results) == len(by_name) == len(made) + len(forms) == progress[-1][0] == progress[-1][1]
+    for name, problem in ODD_ENTRIES.items():
+        assert by_name[name].problems == (problem,), name
+    shown = {os.fsdecode(hostile.GBK_NAME): "张三.pdf"}
+    readable = [made["file-link"].name, *(shown.get(name, name) for name in forms)]
+    for name in readable:
+        assert by_name[name].clean and by_name[name].total == 85, (name, by_name[name].problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.model.rubric import RubricSet, SubItem
-from generator.readers.scores import ScoreFormatError, allowed_scores, check_score, parse_score
+from generator.readers.scores import MAX_TEXT, ScoreFormatError, allowed_scores, check_score, parse_score, quote
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,50 @@ def test_every_band_edge_is_accepted(rubric_set: RubricSet) -> None:
             for band in sub.bands:
                 for score in {band.min, band.max}:
                     assert check_score(sub, str(score)).value == score, (rubric.id, sub.id, score)
+
+
+HUGE = [
+    "1" * 5000,
+    "-" + "1" * 5000,
+    "１" * 5000,
+    "－" + "９" * 5000,
+    "9" * 33,
+    "1e400",
+    "1" * 5000 + "分",
+    " " + "0" * 40,
+]
+
+
+@pytest.mark.parametrize(
+    "typed", HUGE, ids=["digits", "negative", "full-width", "full-width-negative", "33", "1e400", "unit", "zeros"]
+)
+def test_numbers_too_long_for_any_score_are_not_scores(typed: str) -> None:
+    with pytest.raises(ScoreFormatError) as caught:
+        parse_score(typed)
+    assert caught.value.raw == typed
+
+
+def test_a_long_number_is_quoted_shortened_and_kept_bounded(subitems: dict[str, SubItem]) -> None:
+    check = check_score(subitems["political_stance"], "1" * 5000)
+    assert check.value is None and check.raw == "1" * MAX_TEXT + "…"
+    assert check.problem == f"“立场坚定，社会责任感强”的评分“{'1' * 40}…”不是有效的分数（应填写 0-10 的整数）。"
+
+
+def test_a_long_but_convertible_number_is_named_out_of_range(subitems: dict[str, SubItem]) -> None:
+    check = check_score(subitems["political_stance"], "9" * 20)
+    assert check.problem == f"“立场坚定，社会责任感强”的评分 {'9' * 20} 超出范围（应为 0-10 分）。"
+
+
+def test_blank_padding_around_a_score_is_not_counted_as_length() -> None:
+    assert parse_score(" " * 1000 + "8" + "\u3000" * 1000) == 8
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"), [("\x00\ufffe\uffff", "“\\u0000\\ufffe\\uffff”"), ("\x1b[31m8", "“\\u001b[31m8”")]
+)
+def test_unprintable_characters_are_shown_escaped(typed: str, shown: str) -> None:
+    assert quote(typed) == shown
+
+
+def test_quoting_a_megabyte_looks_at_the_start_only() -> None:
+    assert quote("\x00" * 1_000_000) == "“" + "\\u0000" * 6 + "\\u00…”"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from generator.model.rubric import RubricSet
+from generator.readers.files import file_problem
 from generator.readers.inputs import collect_inputs
 from generator.readers.limits import BatchLimits
 from generator.readers.results import TOO_BIG, FormResult, unreadable
@@ -222,13 +223,23 @@ def read_batch(
 ) -> list[FormResult]:
     """Read every ``(path, source)`` in worker processes; one result per file, in input order.
 
-    ``on_result`` is called in the parent as each file finishes (for a
-    progress bar); ``read`` is the per-file function run in the workers.
+    A path that is no regular file (a pipe, a device, a broken link: see
+    :func:`~generator.readers.files.file_problem`) is a problem result at
+    once, never handed to a worker.  ``on_result`` is called in the parent
+    as each file finishes (for a progress bar); ``read`` is the per-file
+    function run in the workers.
     """
-    tasks = [Task(i, path, source) for i, (path, source) in enumerate(paths)]
-    if not tasks:
-        return []
-    return _Pool(rubrics, limits or BatchLimits(), read, on_result).run(tasks)
+    pool = _Pool(rubrics, limits or BatchLimits(), read, on_result)
+    tasks: list[Task] = []
+    for index, (path, source) in enumerate(paths):
+        problem = file_problem(path)
+        if problem is None:
+            tasks.append(Task(index, path, source))
+        else:  # a worker could block opening it
+            pool.record(index, unreadable(source, problem))
+    if tasks:
+        pool.run(tasks)
+    return [pool.results[index] for index in range(len(paths))]
 
 
 def read_returns(

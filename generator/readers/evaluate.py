@@ -4,6 +4,11 @@ Whatever the format a return came in, its reader finds the values of the
 fields named in :mod:`generator.model.fields` and hands them here.  The
 form's own 自评总分 is never trusted: totals are computed from the valid
 scores, and a self-reported total that differs is flagged.
+
+Values are kept as typed, control characters included (each report makes
+them safe for its format), but no value kept is longer than
+:data:`~generator.readers.scores.MAX_TEXT` characters: a header field holding 100 KB is cut, and said
+so; a score that long is invalid anyway and is quoted shortened.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Mapping
 from generator.model.fields import header_field, score_fields, total_field
 from generator.model.rubric import Rubric
 from generator.readers.results import Eligibility, FormResult
-from generator.readers.scores import ScoreCheck, ScoreFormatError, check_score, parse_score, quote
+from generator.readers.scores import MAX_TEXT, ScoreCheck, ScoreFormatError, check_score, clip, parse_score, quote
 
 
 def evaluate(
@@ -25,10 +30,9 @@ def evaluate(
 ) -> FormResult:
     """Validate and total one form's field values against its rubric."""
     problems = [*notes, *_missing_fields(rubric, values)]
-    applicant = {h.id: values.get(header_field(rubric, h).name, "").strip() for h in rubric.applicant_fields}
-    blank = [h.label for h in rubric.applicant_fields if not applicant[h.id]]
-    if blank:
-        problems.append(f"表头未填写：{'、'.join(blank)}。")
+    typed = {h.id: values.get(header_field(rubric, h).name, "").strip() for h in rubric.applicant_fields}
+    applicant = {key: clip(text) for key, text in typed.items()}
+    problems += _header_problems(rubric, typed)
     scores = {f.subitem.id: check_score(f.subitem, values.get(f.name)) for f in score_fields(rubric) if f.subitem}
     problems += _score_problems(rubric, scores)
     subtotals = {item.id: sum(scores[sub.id].value or 0 for sub in item.subitems) for item in rubric.items}
@@ -48,10 +52,22 @@ def evaluate(
         scores=scores,
         subtotals=subtotals,
         total=total,
-        self_reported=reported_raw.strip(),
+        self_reported=clip(reported_raw.strip()),
         self_reported_value=reported,
         eligibility=eligibility(rubric, scores),
     )
+
+
+def _header_problems(rubric: Rubric, typed: Mapping[str, str]) -> list[str]:
+    """Blank header fields in one sentence; each overlong one in its own."""
+    blank = [h.label for h in rubric.applicant_fields if not typed[h.id]]
+    problems = [f"表头未填写：{'、'.join(blank)}。"] if blank else []
+    for h in rubric.applicant_fields:
+        if len(typed[h.id]) > MAX_TEXT:
+            problems.append(
+                f"表头“{h.label}”填写的内容过长（{len(typed[h.id])} 个字符），只保留了前 {MAX_TEXT} 个字符；请核对。"
+            )
+    return problems
 
 
 def _score_problems(rubric: Rubric, scores: Mapping[str, ScoreCheck]) -> list[str]:

@@ -28,6 +28,7 @@ from pypdf.generic import (
 
 from generator.model.identity import FINGERPRINT, RUBRIC_ID, XMP_NAMESPACE, Identity
 from generator.readers.pdf.dict_scan import entries
+from generator.readers.pdf.ending import document_bytes
 from generator.readers.results import TOO_BIG, UnreadableForm
 
 PDF_LIMITS: dict[str, Any] = {
@@ -51,16 +52,26 @@ PDF_LIMITS: dict[str, Any] = {
 }
 MAX_FIELD_NODES = 5_000
 MAX_FIELD_DEPTH = 20
-EOF_WINDOW = 1024
 
 ENCRYPTED = "文件已加密（需要密码才能打开），无法读取；请让申报人发送未加密的表格。"
+MISSING_CRYPTO = (
+    "读取该加密文件需要的解密组件（cryptography）缺失，无法读取；"
+    "请联系管理员重新安装本工具，或让申报人发送未加密的表格。"
+)
+MISSING_COMPONENT = "读取该文件需要的组件缺失，无法读取；请联系管理员重新安装本工具。"
+UNSUPPORTED_ENCRYPTION = "文件使用了本工具无法解开的加密方式（如证书加密），无法读取；请让申报人发送未加密的表格。"
 DAMAGED = "文件已损坏，无法解析其 PDF 结构；请让申报人重新发送。"
-TRUNCATED = "文件不完整（末尾缺少结束标记，可能在下载或传输中被截断），请让申报人重新发送。"
 REPAIRED = "文件结构有损坏（如交叉引用表错误），已自动修复后读取；请核对读出的数值，必要时让申报人重新发送。"
 HOSTILE = (
     "文件含有超出安全上限的数据（解压后过大、引用循环或嵌套过深），已停止读取；"
     "这不是正常的评分表，可能是损坏或恶意的文件。"
 )
+
+
+def missing_component(exc: DependencyError) -> str:
+    """The problem for a file that needs a library not installed: decryption (AES) is the one the reader can meet."""
+    detail = str(exc).lower()
+    return MISSING_CRYPTO if "crypt" in detail or "aes" in detail else MISSING_COMPONENT
 
 
 @contextmanager
@@ -69,8 +80,10 @@ def guarded_read() -> Iterator[None]:
     try:
         with apply_configuration(**PDF_LIMITS):
             yield
-    except (FileNotDecryptedError, DependencyError) as exc:
+    except FileNotDecryptedError as exc:
         raise UnreadableForm(ENCRYPTED) from exc
+    except DependencyError as exc:
+        raise UnreadableForm(missing_component(exc)) from exc
     except (LimitReachedError, RecursionError) as exc:
         raise UnreadableForm(HOSTILE) from exc
     except MemoryError as exc:
@@ -92,6 +105,18 @@ def not_a_pdf_reason(data: bytes) -> str | None:
     return "这不是 PDF 文件（文件开头没有 PDF 标记），请让申报人发送填写好的 PDF 表格。"
 
 
+def pdf_bytes(data: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """The bytes of the PDF document in a file and notes about them; raises :class:`UnreadableForm`.
+
+    Refuses what is no PDF and a truncated PDF; bytes after the document's
+    end are cut off (see :mod:`generator.readers.pdf.ending`).
+    """
+    reason = not_a_pdf_reason(data)
+    if reason:
+        raise UnreadableForm(reason)
+    return document_bytes(data)
+
+
 def open_pdf(data: bytes, strict: bool) -> PdfReader:
     """A reader over a complete PDF that opens without a password; raises :class:`UnreadableForm`.
 
@@ -99,14 +124,15 @@ def open_pdf(data: bytes, strict: bool) -> PdfReader:
     ``strict`` skips pypdf's repair pass (three times faster to open); a
     file that fails strictly — including an object found elsewhere than
     its cross-reference entry says (see :mod:`generator.readers.pdf.dict_scan`) — is
-    read again leniently by the caller.
+    read again leniently by the caller.  An encrypted file is opened with the
+    empty user password, which is what a file protected only by an owner
+    password (permissions) has.
     """
-    reason = not_a_pdf_reason(data)
-    if reason:
-        raise UnreadableForm(reason)
-    if b"%%EOF" not in data[-EOF_WINDOW:]:
-        raise UnreadableForm(TRUNCATED)
-    reader = PdfReader(io.BytesIO(data), strict=strict)
+    body, _ = pdf_bytes(data)
+    try:
+        reader = PdfReader(io.BytesIO(body), strict=strict)
+    except NotImplementedError as exc:  # pypdf opens encryption on construction; other handlers are unknown
+        raise UnreadableForm(UNSUPPORTED_ENCRYPTION if b"/Encrypt" in body else DAMAGED) from exc
     if reader.is_encrypted and not reader.decrypt(""):
         raise UnreadableForm(ENCRYPTED)
     if reader.trailer.get("/Root") is None:
@@ -123,7 +149,7 @@ def text_of(value: Any) -> str:
     if isinstance(value, TextStringObject):
         return _undo_utf8_mojibake(value)
     if isinstance(value, ByteStringObject):
-        return bytes(value).decode("utf-8", errors="replace")
+        return _bytes_text(bytes(value))
     if isinstance(value, NameObject):
         return str(value)[1:]
     if isinstance(value, StreamObject):
@@ -131,6 +157,16 @@ def text_of(value: Any) -> str:
     if isinstance(value, ArrayObject):
         return "、".join(text_of(v) for v in value)
     return str(value)
+
+
+def _bytes_text(raw: bytes) -> str:
+    """A string pypdf could not decode as text, decoded with U+FFFD for what cannot be, never an error.
+
+    A byte order mark says UTF-16 (broken: an odd length, a lone surrogate); otherwise UTF-8.
+    """
+    if raw[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return raw.decode("utf-16", errors="replace")
+    return raw.decode("utf-8", errors="replace")
 
 
 def _undo_utf8_mojibake(value: TextStringObject) -> str:

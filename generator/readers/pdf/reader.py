@@ -19,14 +19,20 @@ from generator.readers.pdf.document import (
     first_page_text,
     guarded_read,
     open_pdf,
+    pdf_bytes,
 )
 from generator.readers.results import FormResult, UnreadableForm
 
 
 def read_pdf(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
-    """Read a returned PDF from its bytes; raises :class:`UnreadableForm` with the reason."""
+    """Read a returned PDF from its bytes; raises :class:`UnreadableForm` with the reason.
+
+    Bytes after the document's end are dropped first (see :mod:`.ending`).
+    """
     with guarded_read():
-        return read_leniently_if_needed(data, source, rubrics)
+        body, notes = pdf_bytes(data)
+        result = read_leniently_if_needed(body, source, rubrics)
+        return result.with_problems(*notes) if notes else result
 
 
 def read_leniently_if_needed(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
