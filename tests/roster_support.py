@@ -1,15 +1,23 @@
-"""Helpers for the roster, personalisation and mail tests: write real roster files, read personalised PDFs."""
+"""Helpers for the roster, personalisation and mail tests: real roster files, personalised PDFs, an SMTP server.
+
+The SMTP server is aiosmtpd on loopback, started by the tests themselves; nothing connects anywhere else.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import socket
 import subprocess
+import threading
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader
 
+HOST = "127.0.0.1"
 HEADER = ["表格", "姓名", "班组名称", "单位", "岗位", "邮箱"]
 
 GOOD_ROWS = [
@@ -78,3 +86,64 @@ def ink_in_field(path: Path, name: str, work: Path, dpi: int = 150) -> int:
     match = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
     assert match, "pdftoppm did not write a PGM image"
     return sum(1 for pixel in data[match.end() :] if pixel < 128)
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message it accepts, and misbehaves on request.
+
+    ``refuse``: addresses whose RCPT gets 550; ``rcpt_reply``: a reply to every RCPT instead of 250;
+    ``mail_reply``: a reply to MAIL FROM instead of 250; ``drop``: addresses after whose message the
+    line goes dead; ``hold``: when set to an unset event, each DATA waits for it (``arrived`` is set first).
+    """
+
+    def __init__(self) -> None:
+        self.refuse: set[str] = set()
+        self.drop: set[str] = set()
+        self.rcpt_reply = ""
+        self.mail_reply = ""
+        self.hold: threading.Event | None = None
+        self.arrived = threading.Event()
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.arrived.set()
+        while self.hold is not None and not self.hold.is_set():
+            await asyncio.sleep(0.01)
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        if self.drop & set(envelope.rcpt_tos):  # the line goes dead after the message: did it arrive?
+            self.drop -= set(envelope.rcpt_tos)
+            server.transport.abort()
+        return "250 OK"
+
+    def recipients(self) -> list[str]:
+        return [address for tos, _ in self.received for address in tos]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(recorder: Recorder, **options: Any) -> Any:
+    """A running aiosmtpd controller on a free loopback port; the caller stops it."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(recorder, hostname=HOST, port=free_port(), **options)
+    controller.start()
+    return controller

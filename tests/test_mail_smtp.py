@@ -8,7 +8,6 @@ from __future__ import annotations
 import email
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -28,9 +27,8 @@ from generator.distribute.smtp_settings import SmtpSettings
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
 from generator.readers.returns import read_return
-from tests.roster_support import GOOD_ROWS, write_csv
+from tests.roster_support import GOOD_ROWS, HOST, Recorder, free_port, write_csv
 
-HOST = "127.0.0.1"
 PASSWORD_ENV = "RUBRIC_FORMS_TEST_SMTP_PASSWORD"
 STAR_VALUES = {"name": "张伟", "unit": "中国电信北京分公司", "post": "客服代表"}
 TEAM_VALUES = {"team_name": "巾帼文明岗", "unit": "国网上海市电力公司"}
@@ -40,39 +38,6 @@ EXPECTED = {
     "jinguo@example.com": ("巾帼文明岗", "全国用户满意服务明星班组自评标准", TEAM_VALUES),
     "ouyang@example.com": ("欧阳娜娜", "全国用户满意服务杰出管理者自评标准", MANAGER_VALUES),
 }
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps every message and refuses the addresses in ``refuse``."""
-
-    def __init__(self) -> None:
-        self.refuse: set[str] = set()
-        self.drop: set[str] = set()
-        self.received: list[tuple[list[str], bytes]] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.drop & set(envelope.rcpt_tos):  # the line goes dead after the message: did it arrive?
-            self.drop -= set(envelope.rcpt_tos)
-            self.received.append((list(envelope.rcpt_tos), envelope.original_content))
-            server.transport.abort()
-        else:
-            self.received.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK"
-
-    def recipients(self) -> list[str]:
-        return [address for tos, _ in self.received for address in tos]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -213,7 +178,8 @@ def _message_for(rubric_set: RubricSet):  # type: ignore[no-untyped-def]
 def test_send_log_survives_a_torn_last_line_but_not_a_damaged_middle(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_text('{"event": "sent", "key": "a"}\n{"event": "se', encoding="utf-8")
-    assert SendLog(path).status == {"a": "sent"}
+    with SendLog(path) as log:
+        assert log.status == {"a": "sent"}
     path.write_text('{"event": "sent", "key": "a"}\nnot json\n{"event": "sent", "key": "b"}\n', encoding="utf-8")
     with pytest.raises(UserError, match="第 2 行已损坏"):
         SendLog(path)

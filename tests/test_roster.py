@@ -93,7 +93,7 @@ def test_each_bad_row_named_and_the_rest_still_read(tmp_path: Path, rubric_set: 
         "第 6 行：与第 2 行重复（表格、姓名、单位、岗位都相同），未重复生成",
         "第 7 行：邮箱“a@b.com; c@d.com”格式不正确：只能填写一个邮箱地址，且不能含空格",
         "第 8 行：“表格”为空，应填写评分表名称（服务明星（star）、服务明星班组（team）、服务杰出管理者（manager））",
-        "第 9 行：“姓名”含有控制字符，请删除",
+        "第 9 行：“姓名”含有控制字符（吴␛九），请删除",  # shown, never sent to the terminal
         "第 10 行：“姓名”过长（101 个字，最多 100 个）",
     ]
     assert [(a.row, a.name) for a in roster.applicants] == [(2, "张伟"), (11, "张伟"), (12, "巾帼文明岗")]

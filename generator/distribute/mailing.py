@@ -4,20 +4,23 @@ Every message is also kept as an ``.eml`` file in the output folder — the
 copy an administrator checks before sending, and the record of what was
 sent.  Sending goes through :mod:`generator.distribute.smtp_send` under the
 send log, so a run that is interrupted resumes without sending anyone a
-second message.
+second message; the log is locked first, so two runs at once cannot both send.
+
+A message that cannot be built safely (:class:`~generator.distribute.mail.MessageError`)
+is that applicant's problem only: the run goes on with the others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 from generator.atomic import write_bytes_atomic
-from generator.distribute.mail import MailSettings, build_message
+from generator.distribute.mail import MailSettings, MessageError, build_message
 from generator.distribute.personalize import Personalizer, missing_glyph_warning
-from generator.distribute.roster import Applicant
+from generator.distribute.roster import Applicant, RowProblem
 from generator.distribute.send_log import SendLog
 from generator.distribute.smtp_send import Outcome, SendSummary, send_all
 from generator.distribute.smtp_settings import SmtpSettings
@@ -30,11 +33,17 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class MailRun:
-    """What a mail run did: the ``.eml`` files written, font warnings, and the send summary when sending."""
+    """What a mail run did: the ``.eml`` files written, warnings, and the send summary when sending.
+
+    ``warnings`` are every per-row line to show the user: characters the font
+    lacks, and (when only writing) the messages skipped as unsafe, which are
+    also in ``problems``.  When sending, a skipped message is a failure in the summary.
+    """
 
     written: list[Path]
     warnings: list[str]
     summary: SendSummary | None = None
+    problems: list[RowProblem] = field(default_factory=list)
 
 
 class _Messages:
@@ -76,11 +85,15 @@ def write_messages(
     if not applicants:
         return MailRun([], [])
     messages = _Messages(applicants, settings, out_dir, fonts, beside)
+    problems: list[RowProblem] = []
     for done, applicant in enumerate(applicants, 1):
-        messages(applicant)
+        try:
+            messages(applicant)
+        except MessageError as exc:
+            problems.append(exc.problem)
         if on_progress:
             on_progress(done, len(applicants))
-    return MailRun(messages.written, messages.warnings)
+    return MailRun(messages.written, [*messages.warnings, *map(str, problems)], problems=problems)
 
 
 def send_messages(
@@ -98,12 +111,13 @@ def send_messages(
     """Send each applicant's message unless the send log says it went already; keep ``.eml`` copies.
 
     ``log_path`` defaults to :data:`LOG_NAME` in ``out_dir``; ``on_outcome``
-    hears of every applicant as they are done.
+    hears of every applicant as they are done.  Raises :class:`~generator.errors.UserError`
+    at once when another run is using the same send log.
     """
     if not applicants:
         return MailRun([], [], SendSummary())
-    messages = _Messages(applicants, settings, out_dir, fonts, beside)
-    with SendLog(log_path or out_dir / LOG_NAME) as log:
+    with SendLog(log_path or out_dir / LOG_NAME) as log:  # locked first: a second run stops here, before any work
+        messages = _Messages(applicants, settings, out_dir, fonts, beside)
         summary = send_all(
             applicants,
             messages,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.atomic import write_bytes_atomic
+from generator.distribute.plain_text import quoted
 from generator.distribute.roster import Applicant
 from generator.filenames import inside, safe_component, unique_stems
 from generator.writers.pdf.fonts import FontSettings, subset_font_file
@@ -50,7 +51,7 @@ def missing_glyph_warning(applicant: Applicant, glyphs: GlyphSource) -> str | No
     lacking = missing_glyphs(applicant, glyphs)
     if not lacking:
         return None
-    return f"第 {applicant.row} 行：字体中没有“{lacking}”，PDF 中这些字显示为方框，请核对"
+    return f"{applicant.where}：字体中没有“{quoted(lacking)}”，PDF 中这些字显示为方框，请核对"
 
 
 class Personalizer:

@@ -5,9 +5,13 @@ per applicant blank of the rubrics, named by its label (姓名 or 班组名称, 
 岗位), and 邮箱.  Other columns (序号, 备注, …) are ignored.  The header row is
 the first row with a 表格 cell, so a title row above it is fine.
 
+Every worksheet that has such a header is read, each with its own header; a
+worksheet with content but no header is reported, so no row is dropped
+unseen.  When more than one worksheet has content, messages name the sheet.
+
 Every row is checked on its own; a bad row becomes a :class:`RowProblem` that
 names the row, and the good rows are still returned.  Only a file that cannot
-be read at all, or has no 表格 column, raises :class:`~generator.errors.UserError`.
+be read at all, or has no 表格 column anywhere, raises :class:`~generator.errors.UserError`.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.distribute.email_address import email_problem, normalize_email
-from generator.distribute.roster_files import RawRow, RosterFileError, read_rows
+from generator.distribute.plain_text import CONTROL, ENCODED_WORD, ENCODED_WORD_SHOWN, quoted
+from generator.distribute.roster_files import RawRow, RosterFileError, Sheet, read_sheets
 from generator.model.rubric import HeaderField, Rubric, RubricSet
+from generator.terminal import terminal_text
 
 RUBRIC_COLUMN = "表格"
 EMAIL_COLUMN = "邮箱"
@@ -32,18 +38,27 @@ HEADER_SEARCH_ROWS = 10
 MAX_VALUE_LENGTH = 100
 BLANKS = re.compile(r"\s+")
 INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def where(sheet: str, row: int) -> str:
+    """How a message names a row: 第 3 行, or 工作表“二组”第 3 行 when the roster has several sheets."""
+    return f"工作表“{quoted(sheet)}”第 {row} 行" if sheet else f"第 {row} 行"
 
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """Why one roster row was not used."""
+    """Why one roster row was not used; ``sheet`` is set when the roster has more than one worksheet."""
 
     row: int
     message: str
+    sheet: str = ""
+
+    @property
+    def where(self) -> str:
+        return where(self.sheet, self.row)
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行：{self.message}"
+        return terminal_text(f"{self.where}：{self.message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +69,7 @@ class Applicant:
     rubric: Rubric
     values: tuple[tuple[str, str], ...]
     email: str
+    sheet: str = ""
 
     @property
     def name(self) -> str:
@@ -65,6 +81,11 @@ class Applicant:
         """The 单位, if the rubric has a blank whose role is ``unit``."""
         unit = self.rubric.unit_field
         return self.value(unit.id) if unit else ""
+
+    @property
+    def where(self) -> str:
+        """第 3 行, or 工作表“二组”第 3 行."""
+        return where(self.sheet, self.row)
 
     def value(self, header_id: str) -> str:
         return dict(self.values).get(header_id, "")
@@ -95,27 +116,61 @@ def _column_key(text: str) -> str:
 
 def read_roster(source: Path, rubrics: RubricSet, *, require_email: bool) -> Roster:
     """Read and check a roster; ``require_email`` makes a missing or empty 邮箱 a problem."""
-    rows = read_rows(source)
-    header_index = _find_header(source, rows)
-    columns = _columns(source, rows[header_index])
-    checker = _RowChecker(rubrics, columns, require_email)
-    for raw in rows[header_index + 1 :]:
-        if not raw.is_blank:
-            checker.check(raw)
+    sheets = [sheet for sheet in read_sheets(source) if sheet.rows]
+    if not sheets:
+        raise RosterFileError(source, "文件是空的")
+    several = len(sheets) > 1
+    checker = _RowChecker(rubrics, require_email)
+    found = [_check_sheet(checker, source, sheet, sheet.name if several else "") for sheet in sheets]
+    if not any(found):
+        sheets_shown = "各工作表的" if several else ""
+        raise RosterFileError(source, f"找不到表头：{sheets_shown}前 {HEADER_SEARCH_ROWS} 行中没有“{RUBRIC_COLUMN}”列")
     return Roster(source, tuple(checker.applicants), tuple(checker.problems))
 
 
-def _find_header(source: Path, rows: list[RawRow]) -> int:
+def _check_sheet(checker: _RowChecker, source: Path, sheet: Sheet, label: str) -> bool:
+    """Check every row under the sheet's header; ``False`` (and a problem naming the sheet) when it has none."""
+    header = _find_header(sheet.rows)
+    _refuse_broken_header(source, sheet, header, label)
+    if header is None:
+        checker.problems.append(_headless(sheet, label))
+        return False
+    checker.start_sheet(label, _columns(source, sheet.rows[header], label))
+    for raw in sheet.rows[header + 1 :]:
+        checker.check(raw)
+    return True
+
+
+def _find_header(rows: tuple[RawRow, ...]) -> int | None:
+    """The index in ``rows`` of the header: the first of the sheet's first rows with a 表格 cell."""
     wanted = {_column_key(alias) for alias in COLUMN_ALIASES[RUBRIC_COLUMN]}
-    for index, raw in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    for index, raw in enumerate(rows):
+        if raw.number > HEADER_SEARCH_ROWS:
+            break
         if wanted & {_column_key(cell) for cell in raw.cells}:
             return index
-    if not rows or all(raw.is_blank for raw in rows):
-        raise RosterFileError(source, "文件是空的")
-    raise RosterFileError(source, f"找不到表头：前 {HEADER_SEARCH_ROWS} 行中没有“{RUBRIC_COLUMN}”列")
+    return None
 
 
-def _columns(source: Path, header: RawRow) -> dict[str, int]:
+def _refuse_broken_header(source: Path, sheet: Sheet, header: int | None, label: str) -> None:
+    """Stop when the header row, or a row where it should be, is spoilt by the file format (a stray quote)."""
+    if header is not None and not sheet.rows[header].problem:
+        return
+    broken = next((raw for raw in sheet.rows if raw.number <= HEADER_SEARCH_ROWS and raw.problem), None)
+    if broken is not None:
+        raise RosterFileError(source, f"表头无法读取（{where(label, broken.number)}）：{broken.problem}")
+
+
+def _headless(sheet: Sheet, label: str) -> RowProblem:
+    """The problem for a worksheet that has content but no header: none of its rows can be read."""
+    message = (
+        f"这张工作表有 {len(sheet.rows)} 行内容，但前 {HEADER_SEARCH_ROWS} 行中没有“{RUBRIC_COLUMN}”列（表头），"
+        "整张表没有读取；如果是花名册，请加上表头，否则请删除这张工作表"
+    )
+    return RowProblem(sheet.rows[0].number, message, label)
+
+
+def _columns(source: Path, header: RawRow, sheet: str) -> dict[str, int]:
     """Column key → index; aliases of 表格 and 邮箱 are folded to those two names."""
     alias_of = {_column_key(a): name for name, aliases in COLUMN_ALIASES.items() for a in aliases}
     columns: dict[str, int] = {}
@@ -125,27 +180,40 @@ def _columns(source: Path, header: RawRow) -> dict[str, int]:
             continue
         key = alias_of.get(key, key)
         if key in columns:
-            raise RosterFileError(source, f"第 {header.number} 行表头中“{cell.strip()}”列出现了两次")
+            named = where(sheet, header.number)
+            raise RosterFileError(source, f"{named}表头中“{quoted(cell.strip())}”列出现了两次")
         columns[key] = index
     return columns
 
 
 class _RowChecker:
-    """Checks rows one by one, remembering the applicants seen for duplicate detection."""
+    """Checks rows one by one, sheet by sheet, remembering the applicants seen for duplicate detection."""
 
-    def __init__(self, rubrics: RubricSet, columns: dict[str, int], require_email: bool) -> None:
+    def __init__(self, rubrics: RubricSet, require_email: bool) -> None:
         self.rubrics = rubrics
-        self.columns = columns
         self.require_email = require_email
+        self.sheet = ""
+        self.columns: dict[str, int] = {}
         self.applicants: list[Applicant] = []
         self.problems: list[RowProblem] = []
-        self.seen: dict[tuple[str, ...], int] = {}
+        self.seen: dict[tuple[str, ...], tuple[str, int]] = {}
 
-    def cell(self, raw: RawRow, column: str) -> str:
+    def start_sheet(self, sheet: str, columns: dict[str, int]) -> None:
+        self.sheet, self.columns = sheet, columns
+
+    def cell(self, raw: RawRow, column: str, problems: list[str]) -> str | None:
+        """The column's value in ``raw``; ``None``, with the reason added to ``problems``, when it is unknown."""
         index = self.columns[_column_key(column)]
+        problem = raw.cell_problem(index)
+        if problem:
+            problems.append(f"“{column}”{problem}")
+            return None
         return canonical(raw.cells[index]) if index < len(raw.cells) else ""
 
     def check(self, raw: RawRow) -> None:
+        if raw.problem:
+            self.problems.append(RowProblem(raw.number, raw.problem, self.sheet))
+            return
         problems: list[str] = []
         rubric = self._rubric(raw, problems)
         values = self._values(raw, rubric, problems) if rubric else ()
@@ -153,18 +221,20 @@ class _RowChecker:
         if not problems and rubric:
             problems += self._duplicate(raw, rubric, values)
         if problems:
-            self.problems += [RowProblem(raw.number, message) for message in problems]
+            self.problems += [RowProblem(raw.number, message, self.sheet) for message in problems]
         else:
-            self.applicants.append(Applicant(raw.number, rubric, values, email))  # type: ignore[arg-type]
+            self.applicants.append(Applicant(raw.number, rubric, values, email, self.sheet))  # type: ignore[arg-type]
 
     def _rubric(self, raw: RawRow, problems: list[str]) -> Rubric | None:
-        text = self.cell(raw, RUBRIC_COLUMN)
+        text = self.cell(raw, RUBRIC_COLUMN, problems)
+        if text is None:
+            return None
         if not text:
             problems.append(f"“{RUBRIC_COLUMN}”为空，应填写评分表名称（{self._rubric_names()}）")
             return None
         rubric = find_rubric(self.rubrics, text)
         if rubric is None:
-            problems.append(f"未知的表格“{text}”，应为：{self._rubric_names()}")
+            problems.append(f"未知的表格“{quoted(text)}”，应为：{self._rubric_names()}")
         return rubric
 
     def _rubric_names(self) -> str:
@@ -176,9 +246,10 @@ class _RowChecker:
             if _column_key(header.label) not in self.columns:
                 problems.append(f"花名册缺少“{header.label}”列（表格“{rubric.name}”需要填写{header.label}）")
                 continue
-            value = self.cell(raw, header.label)
-            problems += _value_problems(header, value, required=header.role == "name")
-            values.append((header.id, value))
+            value = self.cell(raw, header.label, problems)
+            if value is not None:
+                problems += _value_problems(header, value, required=header.role == "name")
+                values.append((header.id, value))
         return tuple(values)
 
     def _email(self, raw: RawRow, problems: list[str]) -> str:
@@ -186,7 +257,10 @@ class _RowChecker:
             if self.require_email:
                 problems.append(f"花名册缺少“{EMAIL_COLUMN}”列，无法发送邮件")
             return ""
-        email = normalize_email(self.cell(raw, EMAIL_COLUMN))
+        text = self.cell(raw, EMAIL_COLUMN, problems)
+        if text is None:
+            return ""
+        email = normalize_email(text)
         if not email:
             if self.require_email:
                 problems.append(f"“{EMAIL_COLUMN}”为空，无法发送邮件")
@@ -198,18 +272,22 @@ class _RowChecker:
 
     def _duplicate(self, raw: RawRow, rubric: Rubric, values: tuple[tuple[str, str], ...]) -> list[str]:
         key = (rubric.id, *(_column_key(value) for _, value in values))
-        first = self.seen.setdefault(key, raw.number)
-        if first == raw.number:
+        first = self.seen.setdefault(key, (self.sheet, raw.number))
+        if first == (self.sheet, raw.number):
             return []
         labels = "、".join(["表格", *(h.label for h in rubric.applicant_fields)])
-        return [f"与第 {first} 行重复（{labels}都相同），未重复生成"]
+        first_sheet, first_row = first
+        earlier = f"第 {first_row} 行" if first_sheet == self.sheet else where(first_sheet, first_row)
+        return [f"与{earlier}重复（{labels}都相同），未重复生成"]
 
 
 def _value_problems(header: HeaderField, value: str, *, required: bool) -> Iterable[str]:
     if required and not value:
         yield f"“{header.label}”为空"
     if CONTROL.search(value):
-        yield f"“{header.label}”含有控制字符，请删除"
+        yield f"“{header.label}”含有控制字符（{quoted(value)}），请删除"
+    if ENCODED_WORD.search(value):
+        yield f"“{header.label}”含有{ENCODED_WORD_SHOWN}邮件编码文字，请改为普通文字"
     if len(value) > MAX_VALUE_LENGTH:
         yield f"“{header.label}”过长（{len(value)} 个字，最多 {MAX_VALUE_LENGTH} 个）"
 

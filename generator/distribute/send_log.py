@@ -6,6 +6,12 @@ skips everyone with ``sent`` and retries everyone with ``failed``.  An
 ``attempt`` with no outcome means the run stopped while the server had the
 message (a crash, a dropped connection): whether it arrived is unknown, so it
 is not sent again unless the user asks — nobody gets the form twice.
+
+While a log is open its lock file, ``<log>.lock``, is held (an operating-system
+lock through :mod:`filelock`, on Windows too; it goes with the process that
+holds it, so a crash leaves no stale lock).  It is taken without waiting,
+before the log is read: a second run on the same log stops at once instead of
+sending everything a second time.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Literal
+
+from filelock import FileLock, Timeout
 
 from generator.distribute.roster import Applicant
 from generator.errors import UserError
@@ -37,10 +45,15 @@ class SendLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.status: dict[str, Status] = {}
-        entries, self._torn_at = _read_entries(path)
+        self._handle: IO[str] | None = None
+        self._lock: FileLock | None = _lock(path)
+        try:
+            entries, self._torn_at = _read_entries(path)
+        except BaseException:
+            self.close()
+            raise
         for entry in entries:
             self.status[entry.key] = OUTCOME[entry.event]
-        self._handle: IO[str] | None = None
 
     def __enter__(self) -> SendLog:
         return self
@@ -49,9 +62,13 @@ class SendLog:
         self.close()
 
     def close(self) -> None:
+        """Close the file and release the lock; harmless when already closed."""
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def record(self, event: Event, applicant: Applicant, **details: str) -> None:
         """Append one line and force it to disk before returning."""
@@ -72,6 +89,8 @@ class SendLog:
         self.status[applicant.key] = OUTCOME[event]
 
     def _open(self) -> IO[str]:
+        if self._lock is None:
+            raise ValueError(f"send log {self.path} is closed")  # a programming error: records need the lock
         if self._handle is None:
             created = not self.path.exists()
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +102,19 @@ class SendLog:
             if created:
                 _fsync_directory(self.path.parent)
         return self._handle
+
+
+def _lock(path: Path) -> FileLock:
+    """The log's lock, held; a Chinese error at once when another run holds it."""
+    lock = FileLock(f"{path}.lock", timeout=0, thread_local=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise UserError(f"另一个发送任务正在使用发送记录 {path}，请等它结束后再运行") from None
+    except OSError as exc:
+        raise UserError(f"无法锁定发送记录 {path}（{exc.strerror or exc}）") from None
+    return lock
 
 
 def _read_entries(path: Path) -> tuple[list[LogEntry], int | None]:

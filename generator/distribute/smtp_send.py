@@ -4,6 +4,12 @@ The password is read only from an environment variable (its name is a
 setting); there is deliberately no option or config key for the password
 itself.  A login is refused over an unencrypted connection except to the
 local machine.
+
+Each message goes to the roster's address only (the envelope never comes
+from a header).  A refusal that would be the same for everyone — the sender
+refused, or 530 "authentication required" — stops the run; the applicant it
+happened to is counted as failed, and the ones not yet tried as pending.
+Whatever the server answers is quoted with its control characters made visible.
 """
 
 from __future__ import annotations
@@ -18,29 +24,42 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Literal
 
+from generator.distribute.mail import MessageError
+from generator.distribute.plain_text import quoted
 from generator.distribute.roster import Applicant
 from generator.distribute.send_log import SendLog
 from generator.distribute.smtp_settings import SmtpSettings
 from generator.errors import UserError
 
 Outcome = Literal["sent", "already_sent", "uncertain", "failed"]
+LOGIN_REQUIRED = 530
+MAX_REPLY = 200
 
 
 @dataclass
 class SendSummary:
-    """What a run did; ``stopped`` says why it ended early, if it did."""
+    """What a run did; ``stopped`` says why it ended early, if it did, and ``pending`` who was not tried."""
 
     sent: list[Applicant] = field(default_factory=list)
     already_sent: list[Applicant] = field(default_factory=list)
     uncertain: list[Applicant] = field(default_factory=list)
     failed: list[tuple[Applicant, str]] = field(default_factory=list)
     stopped: str = ""
+    pending: list[Applicant] = field(default_factory=list)
 
     def add(self, applicant: Applicant, outcome: Outcome, reason: str) -> None:
         if outcome == "failed":
             self.failed.append((applicant, reason))
         else:
             getattr(self, outcome).append(applicant)
+
+
+class SendingStopped(UserError):
+    """No further message can go; ``reason`` is why the one being sent failed."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class RateLimiter:
@@ -118,11 +137,16 @@ def _open(settings: SmtpSettings) -> smtplib.SMTP:
 
 
 def _reason(exc: BaseException) -> str:
+    """The server's answer or the network error, as one line safe for a terminal."""
+    return quoted(_reply(exc), MAX_REPLY)
+
+
+def _reply(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{exc.smtp_code} {text}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "；".join(_reason(smtplib.SMTPResponseException(c, m)) for c, m in exc.recipients.values())
+        return "；".join(_reply(smtplib.SMTPResponseException(c, m)) for c, m in exc.recipients.values())
     if isinstance(exc, socket.gaierror):
         return "找不到该主机"
     if isinstance(exc, ConnectionRefusedError):
@@ -130,6 +154,12 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | socket.timeout):
         return "连接超时"
     return str(exc) or type(exc).__name__
+
+
+def _codes(exc: smtplib.SMTPException) -> set[int]:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return {code for code, _ in exc.recipients.values()}
+    return {exc.smtp_code} if isinstance(exc, smtplib.SMTPResponseException) else set()
 
 
 class Sender:
@@ -162,18 +192,23 @@ class Sender:
         return self.smtp
 
     def send(self, applicant: Applicant, message: EmailMessage) -> tuple[Outcome, str]:
-        """Send one message; raise :class:`UserError` only when no further message can go."""
+        """Send one message to the applicant's address; raise :class:`UserError` only when no further one can go."""
         smtp = self._connection()
         self.limiter.wait()
         self.log.record("attempt", applicant, message_id=str(message["Message-ID"]))
         try:
-            smtp.send_message(message)
+            smtp.send_message(message, to_addrs=[applicant.email])
         except smtplib.SMTPSenderRefused as exc:
-            self.log.record("failed", applicant, error=f"发件人被拒绝：{_reason(exc)}")
-            raise UserError(f"邮件服务器拒绝发件人 {exc.sender}（{_reason(exc)}）") from None
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-            reason = f"被邮件服务器拒绝：{_reason(exc)}"
+            reason = f"发件人被拒绝：{_reason(exc)}{self._hint(exc, '（服务器要求先登录：{}）')}"
             self.log.record("failed", applicant, error=reason)
+            stop = f"邮件服务器拒绝发件人 {quoted(str(exc.sender))}（{_reason(exc)}）"
+            raise SendingStopped(stop + self._hint(exc, "；服务器要求先登录：{}"), reason) from None
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+            reason = f"被邮件服务器拒绝：{_reason(exc)}{self._hint(exc, '（服务器要求先登录：{}）')}"
+            self.log.record("failed", applicant, error=reason)
+            if LOGIN_REQUIRED in _codes(exc):
+                stop = f"邮件服务器要求先登录才能发送（{_reason(exc)}）{self._hint(exc, '：{}')}"
+                raise SendingStopped(stop, reason) from None
             return "failed", reason
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             smtp.close()
@@ -181,6 +216,14 @@ class Sender:
             return "uncertain", f"发送途中连接中断（{_reason(exc)}），无法确定对方是否已收到"
         self.log.record("sent", applicant)
         return "sent", ""
+
+    def _hint(self, exc: smtplib.SMTPException, form: str) -> str:
+        """For a 530 (authentication required), what to do, put into ``form``; otherwise nothing."""
+        if LOGIN_REQUIRED not in _codes(exc):
+            return ""
+        if not self.settings.user:
+            return form.format("请用 --smtp-user 指定用户名，密码放在环境变量中")
+        return form.format("请确认用户名和密码，或改用加密连接（--security starttls 或 ssl）")
 
 
 def send_all(
@@ -193,19 +236,49 @@ def send_all(
     limiter: RateLimiter | None = None,
     progress: Callable[[Applicant, Outcome, str], None] = lambda applicant, outcome, reason: None,
 ) -> SendSummary:
-    """Send each applicant's message unless the log says it was sent (or may have been)."""
+    """Send each applicant's message unless the log says it was sent (or may have been).
+
+    A message that cannot be built (:class:`MessageError`) fails for its
+    applicant alone.  When sending cannot go on, ``stopped`` says why; the
+    applicant whose message was refused is among ``failed``, and those not
+    yet tried are ``pending``.
+    """
     summary = SendSummary()
     sender = Sender(settings, log, limiter or RateLimiter(settings.per_minute))
+    queue = list(applicants)
     try:
-        for applicant in applicants:
-            outcome, reason = _skip(log, applicant, resend_uncertain) or sender.send(applicant, make_message(applicant))
+        for index, applicant in enumerate(queue):
+            try:
+                outcome, reason = _skip(log, applicant, resend_uncertain) or _send(sender, applicant, make_message)
+            except SendingStopped as exc:
+                summary.stopped, summary.pending = str(exc), _pending(log, queue[index + 1 :], resend_uncertain)
+                outcome, reason = "failed", exc.reason
+            except UserError as exc:
+                summary.stopped, summary.pending = str(exc), _pending(log, queue[index:], resend_uncertain)
+                break
             summary.add(applicant, outcome, reason)
             progress(applicant, outcome, reason)
-    except UserError as exc:
-        summary.stopped = str(exc)
+            if summary.stopped:
+                break
     finally:
         sender.close()
     return summary
+
+
+def _send(
+    sender: Sender, applicant: Applicant, make_message: Callable[[Applicant], EmailMessage]
+) -> tuple[Outcome, str]:
+    try:
+        message = make_message(applicant)
+    except MessageError as exc:
+        sender.log.record("failed", applicant, error=exc.reason)
+        return "failed", exc.reason
+    return sender.send(applicant, message)
+
+
+def _pending(log: SendLog, rest: list[Applicant], resend_uncertain: bool) -> list[Applicant]:
+    """Those of ``rest`` a re-run would send to."""
+    return [applicant for applicant in rest if _skip(log, applicant, resend_uncertain) is None]
 
 
 def _skip(log: SendLog, applicant: Applicant, resend_uncertain: bool) -> tuple[Outcome, str] | None:

@@ -1,0 +1,161 @@
+"""An .xlsx roster read whole and safely: the zip checked before any XML is parsed; every sheet, every row.
+
+- The zip directory is checked first — how many members, each member's and
+  the total uncompressed size, the compression ratio — then every member is
+  decompressed once in small pieces, so a directory that lies about sizes is
+  caught by its CRC before openpyxl sees the file.  A 4 MB file that unpacks
+  to gigabytes (a "zip bomb") is refused at once.
+- Read-only worksheets trust the ``<dimension>`` record, which other programs
+  leave stale (a sheet claiming ``A1:F2`` yields two rows); it is reset so
+  every row and column is read.
+- A workbook with formulas is read twice, for saved values and for
+  formulas: a formula whose file holds no saved result (openpyxl and many
+  scripts write none) would read as blank, and an error value (#REF!) as a
+  name; both are reported for the cell instead.
+- Text is decoded as Excel shows it: ``_x000D_`` is the OOXML escape of a
+  carriage return, ``_x001B_`` of ESC (which the roster then refuses).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from generator.distribute.plain_text import quoted
+from generator.distribute.roster_files import MB, RawRow, RosterFileError, Sheet, cell_text, size_text
+
+MAX_MEMBERS = 2000
+MAX_MEMBER_BYTES = 50 * MB
+MAX_TOTAL_BYTES = 200 * MB
+MAX_RATIO = 100
+RATIO_FLOOR = 1 * MB  # members smaller than this may compress as well as they like
+READ_CHUNK = 1 * MB
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+NOT_A_WORKBOOK = "不是有效的 .xlsx 文件（文件可能已损坏，或并非 Excel 工作簿）"
+BOMB = "可能是恶意构造的压缩包（“zip 炸弹”），已拒绝读取"
+OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+UNCACHED = "是公式，但文件中没有保存计算结果；请在 Excel 中打开并保存后再试"
+
+
+def xlsx_sheets(source: Path, data: bytes) -> list[Sheet]:
+    """Every worksheet of the workbook in ``data``, after the archive itself has been checked."""
+    check_archive(source, data)
+    try:
+        return _read_workbook(data)
+    except Exception:  # openpyxl, lxml and zipfile raise many kinds of error for a damaged workbook
+        raise RosterFileError(source, NOT_A_WORKBOOK) from None
+
+
+def check_archive(source: Path, data: bytes) -> None:
+    """Refuse, with a Chinese message, anything but a zip archive of sane size and ratio."""
+    if data.startswith(OLE_SIGNATURE):
+        raise RosterFileError(
+            source, "文件设置了打开密码，或其实是旧版 .xls 格式：请在 Excel 中取消密码，或另存为 .xlsx 后再试"
+        )
+    try:
+        problem = _archive_problem(data)
+    except Exception:  # zipfile raises many kinds of error (BadZipFile, zlib.error, EOFError, …) for a damaged one
+        problem = NOT_A_WORKBOOK
+    if problem:
+        raise RosterFileError(source, problem)
+
+
+def _archive_problem(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        problem = directory_problem(members)
+        if not problem:
+            for member in members:
+                _read_through(archive, member)
+        return problem
+
+
+def directory_problem(members: list[zipfile.ZipInfo]) -> str:
+    """What in the zip directory no Excel workbook would declare; empty when nothing."""
+    if len(members) > MAX_MEMBERS:
+        return f"包含 {len(members)} 个部件（上限 {MAX_MEMBERS}），不像是普通的 Excel 工作簿，已拒绝读取"
+    total = sum(member.file_size for member in members)
+    if total > MAX_TOTAL_BYTES:
+        return f"解压后共 {size_text(total)}（上限 {MAX_TOTAL_BYTES // MB} MB），{BOMB}"
+    for member in members:
+        name = quoted(member.filename)
+        if member.file_size > MAX_MEMBER_BYTES:
+            return f"其中“{name}”解压后有 {size_text(member.file_size)}（上限 {MAX_MEMBER_BYTES // MB} MB），{BOMB}"
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
+            return f"其中“{name}”的压缩比异常（{ratio:.0f} 比 1，上限 {MAX_RATIO} 比 1），{BOMB}"
+    return ""
+
+
+def _read_through(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Decompress one member in bounded pieces; zipfile stops at the declared size and checks the CRC."""
+    with archive.open(member) as stream:
+        while stream.read(READ_CHUNK):
+            pass
+
+
+def _read_workbook(data: bytes) -> list[Sheet]:
+    """Every worksheet; formulas are read in a second pass, only when the archive has any."""
+    from openpyxl import load_workbook
+
+    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False) if has_formulas(data) else None
+    try:
+        typed = formulas.worksheets if formulas else [None] * len(values.worksheets)
+        return [_sheet(shown, kinds) for shown, kinds in zip(values.worksheets, typed, strict=True)]
+    finally:
+        values.close()
+        if formulas:
+            formulas.close()
+
+
+def has_formulas(data: bytes) -> bool:
+    """Whether any XML part of the archive has an ``<f>`` (formula) element: a quick scan, before parsing."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = (name for name in archive.namelist() if name.lower().endswith(".xml"))
+        return any(FORMULA_ELEMENT.search(archive.read(name)) for name in parts)
+
+
+def _sheet(values: Any, formulas: Any | None) -> Sheet:
+    """One worksheet, every row of it whatever its ``<dimension>`` says; blank rows left out."""
+    values.reset_dimensions()
+    kinds: Iterable[Any] = ()
+    if formulas is not None:
+        formulas.reset_dimensions()
+        kinds = formulas.iter_rows()
+    rows = (
+        _row(number, cells, formula_cells)
+        for number, (cells, formula_cells) in enumerate(zip_longest(values.iter_rows(), kinds), 1)
+    )
+    return Sheet(str(values.title), tuple(row for row in rows if not row.is_blank))
+
+
+def _row(number: int, cells: Iterable[Any] | None, formula_cells: Iterable[Any] | None) -> RawRow:
+    cells, formula_cells = tuple(cells or ()), tuple(formula_cells or ())
+    is_formula = [getattr(cell, "data_type", "") == "f" for cell in formula_cells]
+    problems = tuple(_cell_problems(cells, is_formula))
+    return RawRow(number, tuple(_text(cell.value) for cell in cells), cell_problems=problems)
+
+
+def _text(value: object) -> str:
+    """A cell's value as Excel shows it, OOXML ``_xHHHH_`` escapes decoded (``_x005F_`` is the underscore)."""
+    text = cell_text(value)
+    return OOXML_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text) if isinstance(value, str) else text
+
+
+def _cell_problems(cells: tuple[Any, ...], is_formula: list[bool]) -> Iterator[tuple[int, str]]:
+    """(column index, why) for each cell whose value is not what Excel shows: no saved result, or an error."""
+    for index, formula in enumerate(is_formula):
+        cell = cells[index] if index < len(cells) else None
+        saved = cell is not None and (cell.value is not None or cell.data_type == "str")  # "" is saved as <v/>
+        if formula and not saved:
+            yield index, UNCACHED
+    for index, cell in enumerate(cells):
+        if cell.data_type == "e":
+            yield index, f"是错误值 {quoted(str(cell.value), 20)}，请在 Excel 中改正后再试"
