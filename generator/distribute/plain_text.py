@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from generator.terminal import terminal_text
+from generator.terminal import UNSAFE, terminal_text
 
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+CONTROL = re.compile(f"\n|{UNSAFE.pattern}")
+"""What no roster value may hold: anything :mod:`generator.terminal` would not print as it is, and line breaks."""
 ENCODED_WORD = re.compile(r"=\?.*?\?=", re.DOTALL)
 ENCODED_WORD_SHOWN = "“=?…?=”形式的"
 MAX_QUOTED = 60
