@@ -39,6 +39,7 @@ def commands(inputs: dict[str, Path], out: Path) -> dict[str, list[str]]:
         "read": ["read", str(inputs["returns"]), "--out", str(out)],
         "personalize": ["personalize", str(inputs["roster"]), "--out", str(out)],
         "mail": ["mail", str(inputs["roster"]), "--out", str(out), *MAIL],
+        "init": ["init", str(out)],
     }
 
 
@@ -49,7 +50,7 @@ def failed_with(capsys: pytest.CaptureFixture[str], argv: list[str], cause: str,
     assert "Traceback" not in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("command", ["build", "read", "personalize", "mail"])
+@pytest.mark.parametrize("command", ["build", "read", "personalize", "mail", "init"])
 def test_out_is_a_file(
     command: str, inputs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,7 +67,7 @@ def _fault(code: int, where: str) -> Callable[..., object]:
     return fail
 
 
-@pytest.mark.parametrize("command", ["build", "read", "personalize", "mail"])
+@pytest.mark.parametrize("command", ["build", "read", "personalize", "mail", "init"])
 @pytest.mark.parametrize(
     ("target", "code", "cause"),
     [
