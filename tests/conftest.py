@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,19 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture(scope="session")
 def rubric_set() -> RubricSet:
     return load(ROOT / "rubrics.toml")
+
+
+@pytest.fixture
+def chinese_workdir(tmp_path: Path) -> Iterator[Path]:
+    """A working folder with a Chinese name and a space, as the current directory for the test."""
+    folder = tmp_path / "评审 工作"
+    folder.mkdir()
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(previous)
 
 
 @pytest.fixture(scope="session")

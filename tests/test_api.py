@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,25 +23,12 @@ def readme_example() -> str:
     return block.removeprefix("```python\n").removesuffix("\n```")
 
 
-@pytest.fixture
-def in_folder(tmp_path: Path) -> Path:
-    """A working folder with a Chinese name and a space, as the current directory."""
-    folder = tmp_path / "评审 工作"
-    folder.mkdir()
-    previous = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield folder
-    finally:
-        os.chdir(previous)
-
-
-def test_readme_example_runs_as_written(in_folder: Path, rubric_set: RubricSet) -> None:
-    inbox = in_folder / "收件箱"
+def test_readme_example_runs_as_written(chinese_workdir: Path, rubric_set: RubricSet) -> None:
+    inbox = chinese_workdir / "收件箱"
     inbox.mkdir()
     star = rubric_set.get("star")
     assert star is not None
-    blank = write_form(star, in_folder / "blank.pdf")
+    blank = write_form(star, chinese_workdir / "blank.pdf")
     scores = [sub.points for sub in star.subitems]
     fill_pypdf(blank, inbox / "张三 自评表.pdf", form_values(star, ["张三", "华北中心", "客服"], scores, 100))
     (inbox / "说明.txt").write_text("不是表格", encoding="utf-8")
@@ -54,9 +40,9 @@ def test_readme_example_runs_as_written(in_folder: Path, rubric_set: RubricSet) 
     good = next(line for line in lines if "张三 自评表.pdf" in line)
     assert good.endswith("张三 自评表.pdf 100 可申报")
     assert any("说明.txt" in line and "不是 PDF 文件" in line for line in lines)
-    assert len(list((in_folder / "output").glob("*.pdf"))) == 3
-    assert len(list((in_folder / "output").glob("*.docx"))) == 3
-    sheet = load_workbook(in_folder / "output" / "汇总" / "评分汇总.xlsx")["服务明星"]
+    assert len(list((chinese_workdir / "output").glob("*.pdf"))) == 3
+    assert len(list((chinese_workdir / "output").glob("*.docx"))) == 3
+    sheet = load_workbook(chinese_workdir / "output" / "汇总" / "评分汇总.xlsx")["服务明星"]
     assert sheet.cell(2, 3).value == "张三"
 
 

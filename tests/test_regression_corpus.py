@@ -9,7 +9,6 @@ nothing outside the folders it was given.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -39,28 +38,17 @@ def files_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A working folder with a Chinese name and a space, as the current directory."""
-    folder = tmp_path / "工作 目录"
-    folder.mkdir()
-    previous = Path.cwd()
-    os.chdir(folder)
-    yield folder
-    os.chdir(previous)
-
-
-def test_check_and_build_answer_every_rubric_file(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    corpus = rubric_corpus(workspace / "评分标准")
-    before = files_under(workspace)
+def test_check_and_build_answer_every_rubric_file(chinese_workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = rubric_corpus(chinese_workdir / "评分标准")
+    before = files_under(chinese_workdir)
     for name, path in corpus.items():
         err = answered(main(["check", str(path)]), capsys)
         assert err.startswith(f"错误：评分标准文件 {path} 有 "), name
-        out = workspace / "输出" / name
+        out = chinese_workdir / "输出" / name
         assert main(["build", str(path), "--out", str(out)]) == 1, name
         answered(1, capsys)
         assert not out.exists(), f"{name}: nothing may be written for a refused rubric file"
-    assert files_under(workspace) == before
+    assert files_under(chinese_workdir) == before
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +68,9 @@ def returns(rubric_set: RubricSet, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def test_read_answers_every_return_in_one_batch(
-    returns: Path, workspace: Path, capsys: pytest.CaptureFixture[str]
+    returns: Path, chinese_workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = workspace / "汇总"
+    out = chinese_workdir / "汇总"
     code = main(["read", str(returns), "--out", str(out), "--timeout", "20"])
     answered(code, capsys)
     assert code == 1
@@ -91,7 +79,7 @@ def test_read_answers_every_return_in_one_batch(
     report = (out / "评分报告.html").read_text(encoding="utf-8")
     for path in returns.iterdir():
         assert path.name in report or path.name == "李四.pdf", f"{path.name} is neither a row nor a problem"
-    assert files_under(workspace) == files_under(out)
+    assert files_under(chinese_workdir) == files_under(out)
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +91,10 @@ def rosters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("command", ["personalize", "mail"])
 def test_personalize_and_mail_answer_every_roster(
-    command: str, rosters: dict[str, Path], workspace: Path, capsys: pytest.CaptureFixture[str]
+    command: str, rosters: dict[str, Path], chinese_workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name, roster in rosters.items():
-        out = workspace / "输出" / name
+        out = chinese_workdir / "输出" / name
         extra = ["--from", "hr@example.com", "--deadline", "7月31日"] if command == "mail" else []
         code = main([command, str(roster), "--out", str(out), *extra])
         err = answered(code, capsys)
@@ -115,9 +103,9 @@ def test_personalize_and_mail_answer_every_roster(
         else:
             assert code == 1, f"{name}: a hostile roster passed silently"
         assert "\x1b" not in err and "\x07" not in err
-        written = files_under(workspace / "输出") if (workspace / "输出").exists() else set()
+        written = files_under(chinese_workdir / "输出") if (chinese_workdir / "输出").exists() else set()
         assert all(out in path.parents for path in written if name in str(path)), name
         for eml in out.glob("*.eml") if out.exists() else []:
             headers = eml.read_bytes().split(b"\r\n\r\n", 1)[0]
             assert not re.search(rb"^(Bcc|X-Injected):", headers, re.M | re.I), (name, headers)
-    assert {p.parent.parent for p in files_under(workspace)} <= {workspace / "输出"}
+    assert {p.parent.parent for p in files_under(chinese_workdir)} <= {chinese_workdir / "输出"}
