@@ -18,12 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.model.rubric import RubricSet
-from generator.readers.files import MAX_FILE_BYTES, OS_ERRORS, FileProblem, display_name, read_regular_file
+from generator.readers.files import FileProblem, display_name, read_regular_file
 from generator.readers.pdf.reader import read_pdf
 from generator.readers.results import FormResult, UnreadableForm, unreadable
-
-__all__ = ["MAX_FILE_BYTES", "OS_ERRORS", "read_bytes", "read_return"]
-
 
 def read_return(path: Path, rubrics: RubricSet, source: str | None = None) -> FormResult:
     """Read the returned file at ``path``; ``source`` is how outputs name it (default: the path, displayable)."""
