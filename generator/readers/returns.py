@@ -22,6 +22,7 @@ from generator.readers.files import FileProblem, display_name, read_regular_file
 from generator.readers.pdf.reader import read_pdf
 from generator.readers.results import FormResult, UnreadableForm, unreadable
 
+
 def read_return(path: Path, rubrics: RubricSet, source: str | None = None) -> FormResult:
     """Read the returned file at ``path``; ``source`` is how outputs name it (default: the path, displayable)."""
     shown = source or display_name(path)
