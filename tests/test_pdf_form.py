@@ -76,13 +76,15 @@ def test_score_scripts_check_whole_numbers_and_bands(form) -> None:
     found = widgets(reader)
     for field in score_fields(rubric):
         annot = found[field.name][1]
-        assert "AFNumber_Keystroke(0," in js(annot, "/K")
+        keystroke, validate = js(annot, "/K"), js(annot, "/V")
+        assert "AFNumber_Keystroke" not in keystroke, "PDFium's shows an English alert"
+        assert "event.willCommit" in keystroke and "/[^0-9]/.test(event.change)" in keystroke
         assert "AFNumber_Format(0," in js(annot, "/F")
-        validate = js(annot, "/V")
-        assert validate.isascii()
         ranges = accepted_ranges(field.subitem)
-        assert f"var ranges = {json.dumps([list(r) for r in ranges])};" in validate
-        assert "app.alert(" in validate and "event.rc = false" in validate
+        for script in (keystroke, validate):
+            assert script.isascii()
+            assert f"var ranges = {json.dumps([list(r) for r in ranges])};" in script
+            assert "app.alert(" in script and "event.rc = false" in script and 'event.value = ""' in script
 
 
 def test_total_sums_the_scores_and_is_in_co(form) -> None:
@@ -90,9 +92,11 @@ def test_total_sums_the_scores_and_is_in_co(form) -> None:
     found = widgets(reader)
     total = found[f"{rubric.id}-total"][1]
     calculate = js(total, "/C")
-    assert calculate.startswith('AFSimple_Calculate("SUM", new Array(')
+    assert "AFSimple_Calculate" not in calculate, "pdf.js's sums values the box rejected"
+    assert calculate.isascii() and "this.getField(names[i])" in calculate and "scoreAccepted(" in calculate
     for field in score_fields(rubric):
         assert f'"{field.name}"' in calculate
+        assert json.dumps([list(r) for r in accepted_ranges(field.subitem)]) in calculate
     co = reader.trailer["/Root"]["/AcroForm"]["/CO"]
     assert [str(ref.get_object()["/T"]) for ref in co] == [f"{rubric.id}-total"]
 

@@ -35,7 +35,7 @@ from generator.model.fields import FormField, form_fields, score_fields, total_f
 from generator.writers.pdf.canvas_private import add_annotation, canvas_document
 from generator.writers.pdf.cmap import tounicode_cmap
 from generator.writers.pdf.render import Placement
-from generator.writers.pdf.scripts import NUMBER_FORMAT, NUMBER_KEYSTROKE, score_validate, total_calculate
+from generator.writers.pdf.scripts import NUMBER_FORMAT, score_keystroke, score_validate, total_calculate
 
 FIELD_FONT = "STSong"
 FIELD_FONT_BASE = "STSong-Light"
@@ -133,7 +133,7 @@ def _kind_entries(field: FormField, layout: FormLayout) -> dict[str, object]:
     if field.kind == "score":
         assert field.subitem is not None and field.max_score is not None
         actions = {
-            "K": _javascript(NUMBER_KEYSTROKE),
+            "K": _javascript(score_keystroke(field.subitem)),
             "F": _javascript(NUMBER_FORMAT),
             "V": _javascript(score_validate(field.subitem)),
         }

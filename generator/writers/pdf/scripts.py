@@ -3,25 +3,62 @@
 Score fields take whole numbers only and check the value against the
 sub-item's bands: 0 (no credit) or a score inside some band, which is
 0..maximum except where a veto band leaves a gap (the manager rubric's
-``5`` then ``6-8``… accepts 0 and 5-15 but not 1-4).  The total sums the
-score fields live (AFSimple_Calculate).  Script sources are kept ASCII: the
-Chinese alert texts are written as ``\\uXXXX`` escapes, which every viewer's
-JavaScript engine reads back the same way.
+``5`` then ``6-8``… accepts 0 and 5-15 but not 1-4).
+
+The scripts use only the plain Acrobat JavaScript that Acrobat/Reader,
+pdf.js (Firefox) and PDFium (Chrome, Edge) all implement -- ``event.change``,
+``event.willCommit``, ``event.value``, ``event.rc``, ``event.target``,
+``this.getField``, ``app.alert`` -- and no AF* helper except
+``AFNumber_Format``, because the helpers misbehave in some engines:
+
+* PDFium's ``AFNumber_Keystroke`` rejects letters only when the value is
+  committed, with its own English alert ("The input value is invalid.").
+  PDFium ignores ``event.rc`` of every uncommitted keystroke anyway (no script
+  can refuse a character there), so the commit check below is what stops
+  letters in Chrome and Edge, with the Chinese alert.
+* pdf.js stores each accepted keystroke in the field, so when the commit is
+  rejected (``event.rc = false``) it empties the box on screen but keeps the
+  rejected text as the field's value, and recalculates nothing: the total
+  keeps the old sum and picks the rejected value up at the next calculation
+  (``AFSimple_Calculate`` reads it).  Acrobat and PDFium instead restore the
+  previous value.  The commit check tells the two apart by the field's value:
+  in pdf.js it already *is* the rejected text, and then the script commits an
+  empty box instead (``event.value = ""``), which pdf.js stores and follows
+  with the calculation; elsewhere it rejects (``event.rc = false``) and the
+  previous value comes back.
+* The total is summed by its own Calculate script, counting only values the
+  box accepts, so nothing rejected can reach it in any viewer.
+
+Viewers without scripts keep whatever was typed and never compute the total;
+the reader checks every score and recomputes the total, never trusting the
+form.  Script sources are kept ASCII: the Chinese alert texts are written as
+``\\uXXXX`` escapes, which every viewer's JavaScript engine reads back the same
+way.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import textwrap
 
 from generator.model.fields import FormField
 from generator.model.rubric import SubItem
 
-NUMBER_KEYSTROKE = (
-    'AFNumber_Keystroke(0, 0, 0, 0, "", true);\n'
-    "if (event.rc && !event.willCommit && /[^0-9]/.test(event.change)) event.rc = false;"
-)
 NUMBER_FORMAT = 'AFNumber_Format(0, 0, 0, 0, "", true);'
+
+# Whether the trimmed text ``s`` is a whole number inside one of ``ranges``.
+_ACCEPTS = (
+    "function scoreAccepted(s, ranges) {\n"
+    "  if (!/^[0-9]+$/.test(s)) return false;\n"
+    "  var v = Number(s);\n"
+    "  for (var i = 0; i < ranges.length; i++)\n"
+    "    if (v >= ranges[i][0] && v <= ranges[i][1]) return true;\n"
+    "  return false;\n"
+    "}\n"
+)
+
+_TRIM = r'.replace(/^\s+|\s+$/g, "")'
 
 
 def js_string(text: str) -> str:
@@ -54,21 +91,60 @@ def range_message(subitem: SubItem) -> str:
     return message
 
 
-def score_validate(subitem: SubItem) -> str:
-    """Validation script: reject anything but an accepted whole number, with a Chinese alert."""
-    ranges = json.dumps([list(r) for r in accepted_ranges(subitem)])
+def _ranges_literal(subitem: SubItem) -> str:
+    return json.dumps([list(r) for r in accepted_ranges(subitem)])
+
+
+def _check_committed(subitem: SubItem) -> str:
+    """Reject a committed value the sub-item does not accept: Chinese alert, then empty or previous value.
+
+    ``event.target.value`` equal to the rejected text means pdf.js, which has
+    already stored it: commit an empty box there (stored, then the total is
+    recalculated).  Elsewhere the field still holds the previous value, which
+    ``event.rc = false`` brings back.
+    """
     return (
-        f"var ranges = {ranges};\n"
-        'if (event.value !== "") {\n'
-        "  var v = Number(event.value), ok = false;\n"
-        "  for (var i = 0; i < ranges.length; i++)\n"
-        "    if (Math.floor(v) === v && v >= ranges[i][0] && v <= ranges[i][1]) ok = true;\n"
-        f"  if (!ok) {{ app.alert({js_string(range_message(subitem))}, 0); event.rc = false; }}\n"
+        f"var ranges = {_ranges_literal(subitem)};\n"
+        f"var typed = String(event.value){_TRIM};\n"
+        'if (typed !== "" && !scoreAccepted(typed, ranges)) {\n'
+        f"  app.alert({js_string(range_message(subitem))}, 0);\n"
+        f'  if (event.target && String(event.target.value){_TRIM} === typed) event.value = "";\n'
+        "  else event.rc = false;\n"
         "}"
     )
 
 
+def score_keystroke(subitem: SubItem) -> str:
+    """Keystroke script: refuse anything but digits while typing; check the value on commit."""
+    return (
+        _ACCEPTS + "if (!event.willCommit) {\n"
+        "  if (/[^0-9]/.test(event.change)) event.rc = false;\n"
+        "} else {\n" + textwrap.indent(_check_committed(subitem), "  ") + "\n}"
+    )
+
+
+def score_validate(subitem: SubItem) -> str:
+    """Validation script: the same check, for viewers that validate without a commit keystroke."""
+    return _ACCEPTS + _check_committed(subitem)
+
+
 def total_calculate(scores: tuple[FormField, ...]) -> str:
-    """Calculation script of the total: the sum of the score fields."""
+    """Calculation script of the total: the sum of the accepted values in the score fields.
+
+    Empty while every score box is empty, as on the blank form.
+    """
     names = ", ".join(js_string(f.name) for f in scores)
-    return f'AFSimple_Calculate("SUM", new Array({names}));'
+    ranges = ", ".join(_ranges_literal(f.subitem) for f in scores if f.subitem is not None)
+    assert all(f.subitem is not None for f in scores)
+    return (
+        _ACCEPTS + f"var names = [{names}];\n"
+        f"var ranges = [{ranges}];\n"
+        "var sum = 0, any = false;\n"
+        "for (var i = 0; i < names.length; i++) {\n"
+        "  var field = this.getField(names[i]);\n"
+        "  if (!field) continue;\n"
+        f"  var text = String(field.value){_TRIM};\n"
+        "  if (scoreAccepted(text, ranges[i])) { sum += Number(text); any = true; }\n"
+        "}\n"
+        'event.value = any ? String(sum) : "";'
+    )
