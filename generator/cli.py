@@ -56,7 +56,7 @@ class Parser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示此帮助并退出")
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> None:  # type: ignore[override]  # exits like argparse's, typed NoReturn there
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：用法错误：{translate(message)}\n")
 

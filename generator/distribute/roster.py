@@ -220,10 +220,10 @@ class _RowChecker:
         email = self._email(raw, problems)
         if not problems and rubric:
             problems += self._duplicate(raw, rubric, values)
-        if problems:
+        if problems or rubric is None:
             self.problems += [RowProblem(raw.number, message, self.sheet) for message in problems]
         else:
-            self.applicants.append(Applicant(raw.number, rubric, values, email, self.sheet))  # type: ignore[arg-type]
+            self.applicants.append(Applicant(raw.number, rubric, values, email, self.sheet))
 
     def _rubric(self, raw: RawRow, problems: list[str]) -> Rubric | None:
         text = self.cell(raw, RUBRIC_COLUMN, problems)

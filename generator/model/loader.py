@@ -230,7 +230,8 @@ def _items(checker: _Checker, entries: list[Any], rubric_path: str) -> tuple[Ite
         for m, sub in enumerate(item.subitems, 1)
     ]
     checker.ids(subs, "评审细项")
-    return tuple(items) if items and all(items) else None  # type: ignore[arg-type]
+    found = tuple(item for item in items if item is not None)
+    return found if found and len(found) == len(items) else None
 
 
 def _item(checker: _Checker, raw: Any, path: str) -> Item | None:

@@ -40,7 +40,7 @@ from generator.readers.returns import read_return
 try:
     import resource
 except ImportError:  # Windows: no address-space limit, the timeout still applies
-    resource = None  # type: ignore[assignment]
+    resource = None  # type: ignore[assignment]  # the module is absent on Windows; checked before use
 
 ReadFunction = Callable[[Path, RubricSet, str], FormResult]
 Progress = Callable[[int, int], None]

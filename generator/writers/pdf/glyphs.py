@@ -95,8 +95,8 @@ class GlyphSource:
 
 
 def _metrics(font: object, scale: float) -> FontMetrics:
-    os2, head = font["OS/2"], font["head"]  # type: ignore[index]
-    name = font["name"].getDebugName(6) if "name" in font else None  # type: ignore[index, operator]
+    os2, head = font["OS/2"], font["head"]  # type: ignore[index]  # a fontTools TTFont, passed in untyped
+    name = font["name"].getDebugName(6) if "name" in font else None  # type: ignore[index, operator]  # as above
     return FontMetrics(
         ascent=os2.sTypoAscender * scale,
         descent=os2.sTypoDescender * scale,

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from generator.layout.form import build_layout
 from generator.model.fields import applicant_field
@@ -26,6 +26,9 @@ from generator.writers.pdf.appearance import BoxStyle, appearance_stream, font_o
 from generator.writers.pdf.fonts import FontSettings
 from generator.writers.pdf.glyphs import GlyphSource
 from generator.writers.pdf.update import BaseTrailer, UnsupportedBase, append_update, base_trailer
+
+if TYPE_CHECKING:
+    from pypdf.generic import IndirectObject
 
 DA_SIZE = re.compile(r"([\d.]+)\s+Tf")
 DA_COLOR = re.compile(r"Tf\s+(.*)$")
@@ -75,20 +78,22 @@ def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormT
 
 
 def _id_bytes(value: object) -> bytes:
-    return bytes(getattr(value, "original_bytes", value))  # type: ignore[call-overload]
+    """The raw bytes of a file identifier, whichever string type pypdf read it as."""
+    raw = getattr(value, "original_bytes", value)
+    return raw if isinstance(raw, bytes) else str(raw).encode("latin-1")
 
 
-def _blank(ref: object) -> TemplateBlank:
+def _blank(ref: IndirectObject) -> TemplateBlank:
     """A merged field-and-widget dictionary, ready to be rewritten with a value."""
-    from pypdf.generic import DictionaryObject
+    from pypdf.generic import ArrayObject, DictionaryObject
 
-    field = ref.get_object()  # type: ignore[attr-defined]
-    if "/Kids" in field or ref.generation != 0:  # type: ignore[attr-defined]
+    field = cast(DictionaryObject, ref.get_object())
+    if "/Kids" in field or ref.generation != 0:
         raise UnsupportedBase(f"field {field['/T']} is not a merged field and widget of generation 0")
     out = BytesIO()
     DictionaryObject({k: v for k, v in field.items() if k not in ("/V", "/AP")}).write_to_stream(out)
     body = out.getvalue().rstrip()
-    x0, y0, x1, y1 = (float(v) for v in field["/Rect"])
+    x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, field["/Rect"]))
     da = str(field.get("/DA", "/STSong 10.5 Tf 0 g"))
     size = DA_SIZE.search(da)
     color = DA_COLOR.search(da)
@@ -99,7 +104,7 @@ def _blank(ref: object) -> TemplateBlank:
         color=color[1].strip() if color else "0 g",
         align=int(field.get("/Q", 0)),
     )
-    return TemplateBlank(ref.idnum, body.removesuffix(b">>"), style)  # type: ignore[attr-defined]
+    return TemplateBlank(ref.idnum, body.removesuffix(b">>"), style)
 
 
 def pdf_text_string(value: str) -> bytes:
