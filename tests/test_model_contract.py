@@ -85,7 +85,7 @@ def test_roles_come_from_the_file_not_from_ids(tmp_path: Path) -> None:
     result = FormResult(source="a.pdf", read=True, rubric_id="star", applicant={"person": "张三", "org": "华北 中心"})
     assert applicant_key(result, star) == ("star", "张三", "华北中心")
     widths = {blank.label: blank.width_mm for blank in build_layout(star).blanks}
-    assert widths["单位"] == widths["岗位"] < widths["自评总分"] * 2, "the unit is wide only when the file says so"
+    assert widths["单位"] > 100 > widths["岗位"] > 40, "a unit's blank holds 30 characters by its role, a post's 12"
 
 
 @pytest.mark.parametrize(
@@ -152,12 +152,16 @@ def test_header_blanks_wrap_once_for_both_writers(tmp_path: Path) -> None:
         tmp_path, ('  { id = "post", label = "岗位" },\n', '  { id = "post", label = "岗位" },\n' + extra)
     )
     layout = build_layout(rubric(rubrics, "star"))
-    assert [len(line) for line in layout.blank_lines] == [3, 3], [[b.label for b in ln] for ln in layout.blank_lines]
+    lines = layout.heading.blank_lines
+    expected = [["姓名", "单位"], ["岗位"], ["联系电话0"], ["联系电话1", "自评总分"]]
+    assert [[b.label for b in line] for line in lines] == expected, "a 30-character blank takes a line of its own"
     write_pdf(layout, tmp_path / "star.pdf")
     write_docx(layout, tmp_path / "star.docx")
     placed = widgets(PdfReader(tmp_path / "star.pdf"))
-    tops = [round(float(placed[blank.field.name][1]["/Rect"][3])) for line in layout.blank_lines for blank in line]
-    assert tops[0] == tops[1] == tops[2] > tops[3] == tops[4] == tops[5], tops
-    header_tables = [t for t in Document(str(tmp_path / "star.docx")).tables if len(t.rows) == 1]
-    labels = [[c.text for c in table.rows[0].cells[::2]] for table in header_tables]
-    assert labels == [[b.label for b in line] for line in layout.blank_lines]
+    tops = [{round(float(placed[blank.field.name][1]["/Rect"][3])) for blank in line} for line in lines]
+    assert all(len(line) == 1 for line in tops), "the blanks of a line stand side by side"
+    firsts = [min(line) for line in tops]
+    assert firsts == sorted(firsts, reverse=True) and len(set(firsts)) == len(lines), "each line below the last"
+    header = Document(str(tmp_path / "star.docx")).tables[0]
+    labels = [[text for text in dict.fromkeys(cell.text for cell in row.cells) if text.strip()] for row in header.rows]
+    assert labels == [[b.label for b in line] for line in lines]

@@ -27,10 +27,10 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
-def test_bundled_fonts_are_cff_and_roles_differ() -> None:
-    serif, sans = bundled_font("body"), bundled_font("title")
-    assert serif.name == "NotoSerifSC-Regular.otf" and sans.name == "NotoSansSC-Regular.otf"
-    assert "CFF " in TTFont(serif, lazy=True)
+def test_the_bundled_font_is_the_cff_serif_for_both_roles() -> None:
+    serif = bundled_font()
+    assert serif.name == "NotoSerifSC-Regular.otf" and "CFF " in TTFont(serif, lazy=True)
+    assert FontSettings().path_for("body") == FontSettings().path_for("title") == serif
 
 
 def test_subset_is_truetype_with_every_character_and_little_else(cache: Path) -> None:
@@ -51,7 +51,7 @@ def test_subset_is_cached_by_content_and_reused(cache: Path) -> None:
     assert first.stat().st_mtime_ns == stamp, "not rewritten"
     assert subset_font_bytes(NAMES) == first.read_bytes()
     assert subset_font_file(NAMES + "新") != first
-    assert subset_font_file(NAMES, "title") != first
+    assert subset_font_file(NAMES, "title") == first, "the title is set in the same face"
     assert not list(cache.glob(".*.tmp")), "written atomically"
 
 
@@ -72,7 +72,7 @@ def test_a_user_font_replaces_the_bundled_body_font(rubric_set: RubricSet, cache
     write_pdf(layout, out, FontSettings(body=user_font))
     reader = PdfReader(out)
     names = {str(f.get_object()["/BaseFont"]).split("+")[1] for f in reader.pages[0]["/Resources"]["/Font"].values()}
-    assert {name.rsplit("-", 1)[0] for name in names} == {"MyUserSong", "NotoSansSC-Regular"}
+    assert {name.rsplit("-", 1)[0] for name in names} == {"MyUserSong", "NotoSerifSC-Regular"}
 
 
 def test_a_font_collection_uses_its_first_face(rubric_set: RubricSet, cache: Path, tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.delenv("RUBRIC_FORMS_TITLE_FONT", raising=False)
     settings = FontSettings.from_env()
     assert settings.path_for("body") == tmp_path / "a.ttf"
-    assert settings.path_for("title") == bundled_font("title")
+    assert settings.path_for("title") == bundled_font()
 
 
 def test_build_command_takes_the_font_option(rubric_set: RubricSet, cache: Path, tmp_path: Path, capsys) -> None:

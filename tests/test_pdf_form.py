@@ -137,6 +137,55 @@ def test_seal_area_is_at_least_50_mm_square_on_the_seal_line_page(form) -> None:
     assert "（盖章）" in squash(reader.pages[page].extract_text())
 
 
+def test_no_field_overlaps_another(form) -> None:
+    """Each field gets the clicks on its own box: the seal no longer lies over the review date."""
+    _, reader = form
+    boxes = [(name, page, [float(v) for v in annot["/Rect"]]) for name, (page, annot) in widgets(reader).items()]
+    for index, (name, page, (x0, y0, x1, y1)) in enumerate(boxes):
+        for other, other_page, (a0, b0, a1, b1) in boxes[index + 1 :]:
+            overlap = page == other_page and min(x1, a1) > max(x0, a0) and min(y1, b1) > max(y0, b0)
+            assert not overlap, (name, other)
+
+
+def test_organisation_name_is_a_field_on_the_seal_line(form) -> None:
+    rubric, reader = form
+    placed = widgets(reader)
+    page, organization = placed[f"{rubric.id}-organization"]
+    assert organization["/FT"] == "/Tx" and organization["/TU"] == "所在组织名称"
+    x0, y0, x1, y1 = (float(v) for v in organization["/Rect"])
+    assert x1 - x0 > 100 * MM, "room for a 30-character name"
+    assert y1 - y0 >= 7 * MM
+    seal_page, seal = placed[f"{rubric.id}-seal"]
+    assert seal_page == page and float(seal["/Rect"][3]) < y0, "the seal area lies below the organisation line"
+
+
+def test_mupdf_marks_only_the_empty_seal_area(form, pdfs: dict[str, Path]) -> None:
+    """MuPDF paints its orange "SIGN" badge on any unsigned signature field (pdf_update_appearance:
+    "we want the sign arrow to be visible"); it must fall inside the empty seal area, over nothing."""
+    import pymupdf
+
+    rubric, reader = form
+    page_index, seal = widgets(reader)[f"{rubric.id}-seal"]
+    scale = 2
+    with pymupdf.open(pdfs[rubric.id]) as document:
+        page = document[page_index]
+        pixmap = page.get_pixmap(matrix=pymupdf.Matrix(scale, scale))
+        height = page.rect.height
+    samples, stride = pixmap.samples, pixmap.stride
+    orange = [
+        (x, y)
+        for y in range(pixmap.height)
+        for x in range(pixmap.width)
+        if samples[y * stride + 3 * x] > 200
+        and samples[y * stride + 3 * x + 1] < 140
+        and samples[y * stride + 3 * x + 2] < 100
+    ]
+    assert orange, "MuPDF still marks unsigned signature fields"
+    x0, y0, x1, y1 = (float(v) for v in seal["/Rect"])
+    for x, y in orange:
+        assert x0 - 1 <= x / scale <= x1 + 1 and height - y1 - 1 <= y / scale <= height - y0 + 1, (x, y)
+
+
 def test_fields_have_blank_appearances(form) -> None:
     _, reader = form
     for _, annot in widgets(reader).values():

@@ -1,4 +1,4 @@
-"""Line breaking and page breaking of the PDF table."""
+"""Line breaking and page breaking of the table, as the layout decides them and the PDF prints them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator.layout.form import RowGroup, build_layout
+from generator.layout.form import build_layout
 from generator.layout.linebreak import wrap
+from generator.layout.parts import Cell, Column, RowGroup, Typography
+from generator.layout.table import TableMeasure, paginate
 from generator.model.rubric import RubricSet
-from generator.writers.pdf.table import PageRows, paginate
 from tests.pdf_support import build_pdfs, squash
 
 
@@ -44,15 +45,29 @@ def test_newlines_break_lines() -> None:
     assert wrap("第一行\n第二行", 20, em) == ["第一行", "第二行"]
 
 
-def test_pagination_keeps_groups_whole() -> None:
-    class Layout:
-        groups = (RowGroup(0, 3), RowGroup(3, 2), RowGroup(5, 4))
-        row_count = 9
+def _measure(rows: int) -> TableMeasure:
+    """A table of ``rows`` rows 10 mm high under one item spanning them all."""
+    item = Cell("item", 0, 0, rows, "项目甲（40分）", name="项目甲", lines=("项目甲（40分）",))
+    return TableMeasure(head_lines=((),) * 4, head_height_mm=0.0, cells=(item,), row_heights_mm=(10.0,) * rows)
 
-    heights = (10.0,) * 9
-    assert paginate(Layout, heights, 45, 100) == [PageRows(0, 3), PageRows(3, 9)]
-    assert paginate(Layout, heights, 50, 100) == [PageRows(0, 5), PageRows(5, 9)]
-    assert paginate(Layout, heights, 100, 100) == [PageRows(0, 9)]
+
+COLUMNS = tuple(Column(label, width) for label, width in zip("甲乙丙丁", (22.0, 36.0, 94.0, 18.0), strict=True))
+GROUPS = (RowGroup(0, 3), RowGroup(3, 2), RowGroup(5, 4))
+
+
+def test_pagination_keeps_groups_whole_and_names_the_continued_item() -> None:
+    pages = paginate(_measure(9), GROUPS, (45.0, 100.0), 0.0, COLUMNS, Typography())
+    assert [(p.first, p.stop) for p in pages] == [(0, 3), (3, 9)]
+    assert pages[0].row_heights_mm == (15.0, 15.0, 15.0), "a page that ends early is stretched to its foot"
+    (continued,) = pages[1].cells
+    assert continued.continued and continued.text == "项目甲（续）" and (continued.row, continued.row_span) == (3, 6)
+    assert pages[0].cells[0].text == "项目甲（40分）" and pages[0].cells[0].row_span == 3
+
+
+def test_the_footer_takes_the_last_group_with_it() -> None:
+    assert len(paginate(_measure(9), GROUPS, (100.0, 100.0), 0.0, COLUMNS, Typography())) == 1
+    pages = paginate(_measure(9), GROUPS, (100.0, 100.0), 30.0, COLUMNS, Typography())
+    assert [(p.first, p.stop) for p in pages] == [(0, 5), (5, 9)]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ByteStringObject, NameObject, read_object
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject, read_object
 
 from generator.model.canonical import fingerprint
 from generator.model.fields import header_field, score_fields
@@ -132,6 +132,38 @@ def test_lost_metadata_falls_back_to_the_field_names(
     result = read_return(path, rubric_set)
     assert result.clean and result.rubric_id == "team" and result.fingerprint is None
     assert result.total == 88
+
+
+def without_field(source: Path, target: Path, name: str) -> Path:
+    """The form as an earlier version of the tool made it: without the field ``name``."""
+    writer = PdfWriter(clone_from=PdfReader(source))
+    acroform = writer._root_object["/AcroForm"]
+    acroform[NameObject("/Fields")] = ArrayObject(f for f in acroform["/Fields"] if f.get_object()["/T"] != name)
+    for page in writer.pages:
+        page[NameObject("/Annots")] = ArrayObject(a for a in page.get("/Annots", ()) if a.get_object()["/T"] != name)
+    with target.open("wb") as handle:
+        writer.write(handle)
+    assert name not in (PdfReader(target).get_fields() or {})
+    return target
+
+
+def test_forms_made_before_the_organisation_field_still_read(
+    rubric_set: RubricSet, blank_forms: dict[str, Path], tmp_path: Path
+) -> None:
+    star = rubric(rubric_set, "star")
+    filled = fill(blank_forms["star"], tmp_path / "star.pdf", form_values(star, STAR_PERSON, STAR_SCORES))
+    older = without_field(filled, tmp_path / "older.pdf", "star-organization")
+    for path in (older, strip_identity(older, tmp_path / "older-bare.pdf")):
+        result = read_return(path, rubric_set)
+        assert result.clean and result.rubric_id == "star" and result.total == 85, result.problems
+    older_version = another_version(star, subject="工作在服务一线的员工")
+    old_blank = without_field(
+        write_form(older_version, tmp_path / "v1.pdf"), tmp_path / "v1-old.pdf", "star-organization"
+    )
+    result = read_return(
+        fill(old_blank, tmp_path / "v1-filled.pdf", form_values(star, STAR_PERSON, STAR_SCORES)), rubric_set
+    )
+    assert result.read and result.total == 85 and "字段与当前版本一致" in result.problems[0]
 
 
 def test_the_xmp_identity_is_used_when_the_info_dictionary_lost_it(

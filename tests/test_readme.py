@@ -20,6 +20,7 @@ KIND_LABELS = {
     "total": "只读，自动求和",
     "score": "整数",
     "review": "多行文本",
+    "organization": "文本",
     "review_date": "文本",
     "seal": "签名（电子盖章）",
 }

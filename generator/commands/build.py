@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="生成全部评分表的 Word 文档和可填写 PDF",
         description=(
             "为评分标准文件中的每份评分表生成 Word 文档（.docx）和可填写的 PDF 表单，文件名为表格标题。\n"
-            "PDF 默认使用随程序安装的思源宋体（正文）和思源黑体（标题），只嵌入用到的字形；\n"
+            "PDF 默认使用随程序安装的思源宋体（标题加粗），只嵌入用到的字形；\n"
             "可用 --font / --title-font 或环境变量 RUBRIC_FORMS_FONT / RUBRIC_FORMS_TITLE_FONT 换成自己的字体文件。"
         ),
     )

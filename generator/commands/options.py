@@ -58,7 +58,7 @@ def add_font_options(parser: argparse.ArgumentParser) -> None:
         metavar="字体文件",
         help="PDF 正文字体（.ttf/.otf/.ttc，如 simsun.ttc；集合取第一个字体；默认：思源宋体）",
     )
-    parser.add_argument("--title-font", type=Path, metavar="字体文件", help="PDF 标题字体（默认：思源黑体）")
+    parser.add_argument("--title-font", type=Path, metavar="字体文件", help="PDF 标题字体（默认：思源宋体，加粗）")
 
 
 def font_settings(args: argparse.Namespace) -> FontSettings:

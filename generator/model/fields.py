@@ -1,7 +1,7 @@
 """The field-naming contract between the writers and the reader.
 
 Every fillable place on a form — a header blank, a score, the total, the
-review opinion, its date and the seal — has one stable ASCII name built from
+review opinion, the organisation's name, the review date and the seal — has one stable ASCII name built from
 the rubric ids here, and nowhere else.  The Word writer tags its content
 controls with these names, the PDF writer names its AcroForm fields with
 them, and the reader looks values up by them.
@@ -19,9 +19,12 @@ from typing import Literal
 
 from generator.model.rubric import HeaderField, Rubric, SubItem
 
-FieldKind = Literal["applicant", "total", "score", "review", "review_date", "seal"]
+FieldKind = Literal["applicant", "total", "score", "review", "organization", "review_date", "seal"]
 
 REVIEW_DATE_LABEL = "审核日期"
+ORGANIZATION_LABEL = "所在组织名称"
+ADDED_KINDS: frozenset[FieldKind] = frozenset({"organization"})
+"""Kinds of field that forms made by earlier versions of the tool lack; readers take them as empty."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,11 @@ def review_field(rubric: Rubric) -> FormField:
     return FormField(f"{rubric.id}-review", rubric.footer.review, "review")
 
 
+def organization_field(rubric: Rubric) -> FormField:
+    """The organisation's name on the seal line."""
+    return FormField(f"{rubric.id}-organization", ORGANIZATION_LABEL, "organization")
+
+
 def review_date_field(rubric: Rubric) -> FormField:
     return FormField(f"{rubric.id}-review_date", REVIEW_DATE_LABEL, "review_date")
 
@@ -71,6 +79,7 @@ def form_fields(rubric: Rubric) -> tuple[FormField, ...]:
         *(header_field(rubric, h) for h in rubric.header),
         *(score_field(rubric, sub) for sub in rubric.subitems),
         review_field(rubric),
+        organization_field(rubric),
         review_date_field(rubric),
         seal_field(rubric),
     )
@@ -78,3 +87,8 @@ def form_fields(rubric: Rubric) -> tuple[FormField, ...]:
 
 def score_fields(rubric: Rubric) -> tuple[FormField, ...]:
     return tuple(score_field(rubric, sub) for sub in rubric.subitems)
+
+
+def required_fields(rubric: Rubric) -> tuple[FormField, ...]:
+    """The fields every form of this rubric has, whichever version of the tool made it."""
+    return tuple(f for f in form_fields(rubric) if f.kind not in ADDED_KINDS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import dataclass
 
-from generator.model.fields import form_fields
+from generator.model.fields import form_fields, required_fields
 from generator.model.identity import Identity
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import UnreadableForm
@@ -30,6 +30,16 @@ def expected_names(rubric: Rubric) -> frozenset[str]:
     return frozenset(f.name for f in form_fields(rubric))
 
 
+def required_names(rubric: Rubric) -> frozenset[str]:
+    return frozenset(f.name for f in required_fields(rubric))
+
+
+def has_fields_of(names: Set[str], rubric: Rubric) -> bool:
+    """Whether a form with these field names has exactly this rubric's fields (a form made by an
+    earlier version of the tool may lack the fields added since)."""
+    return required_names(rubric) <= names <= expected_names(rubric)
+
+
 def identify(identity: Identity, names: Set[str], rubrics: RubricSet) -> Identification:
     """The rubric of a form with these field names; raises :class:`UnreadableForm` when there is none."""
     if identity.rubric_id is None:
@@ -43,7 +53,7 @@ def identify(identity: Identity, names: Set[str], rubrics: RubricSet) -> Identif
     if identity.fingerprint in (None, rubric.fingerprint):
         return Identification(rubric)
     versions = f"版本指纹 {identity.fingerprint}，当前版本为 {rubric.fingerprint}"
-    if set(names) == expected_names(rubric):
+    if has_fields_of(names, rubric):
         note = (
             f"此表格由另一版本（可能是旧版）的“{rubric.name}”评分标准生成（{versions}）；"
             "字段与当前版本一致，已按当前标准计分，请核对。"
@@ -58,7 +68,7 @@ def identify(identity: Identity, names: Set[str], rubrics: RubricSet) -> Identif
 def _by_field_names(names: Set[str], rubrics: RubricSet) -> Identification:
     """The rubric all of whose fields the form has, for a form whose metadata was lost."""
     for rubric in rubrics:
-        if expected_names(rubric) <= names:
+        if required_names(rubric) <= names:
             return Identification(rubric)
     partial = [r for r in rubrics if expected_names(r) & names]
     if partial:

@@ -17,11 +17,12 @@ def form_filename(title: str, suffix: str) -> str:
     return f"{safe_component(title)}{suffix}"
 
 
-def build_forms(rubrics: RubricSet, out_dir: Path, fonts: FontSettings | None = None) -> list[Path]:
+def build_forms(rubrics: RubricSet, out_dir: str | Path, fonts: FontSettings | None = None) -> list[Path]:
     """Write the .docx and the fillable .pdf of every rubric into ``out_dir``; return the paths.
 
-    ``fonts`` chooses the PDF's font files (default: the bundled Noto fonts).
+    ``fonts`` chooses the PDF's font files (default: the bundled Noto font).
     """
+    out_dir = Path(out_dir)
     written: list[Path] = []
     for rubric in rubrics:
         layout = build_layout(rubric)

@@ -1,13 +1,14 @@
-"""The fonts a form names: a Song face for the body, a Hei face for the title.
+"""The fonts a form names: a Song face, for the body and (bold) the title.
 
 A .docx names its fonts and leaves finding them to the program that opens it,
 as Word does; nothing is embedded.  Each face is named by the name every
-program recognises (``SimSun``, ``SimHei``: Word on Windows knows them under
-their Chinese names too, and fontconfig maps them to the system's serif and
-sans-serif Chinese faces for LibreOffice), and its font-table entry lists the
-alternates to try in order (``w:altName`` is a comma-separated list): the
-Chinese names, the macOS faces, the Noto / Source Han faces Linux and
-LibreOffice users have; the PANOSE class and the GB2312 character set steer Word's own
+program recognises (``SimSun``: Word on Windows knows it under its Chinese
+name too, and fontconfig maps it to the system's serif Chinese face for
+LibreOffice, whose Simplified Chinese glyph forms the document's zh-CN
+language selects), and its font-table entry lists the East Asian fallbacks
+to try in order (``w:altName`` is a comma-separated list): the Chinese name,
+the macOS faces, the Noto / Source Han serif faces Linux and LibreOffice users
+have; the PANOSE class and the GB2312 character set steer Word's own
 substitution when none is installed.
 """
 
@@ -44,18 +45,10 @@ SONG = Face(
     pitch="variable",
     latin="Times New Roman",
 )
-HEI = Face(
-    name="SimHei",
-    alternates=("黑体", "Heiti SC", "STHeiti", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC"),
-    panose="02010609060101010101",
-    family="modern",
-    pitch="fixed",
-    latin="Arial",
-)
-FACES: dict[FontRole, Face] = {"title": HEI, "body": SONG}
+FACES: dict[FontRole, Face] = {"title": SONG, "body": SONG}
+"""The title is the Song face too, bold (Word emboldens SimSun, which has no bold, itself)."""
 LATIN_FACES = {
     "Times New Roman": ("02020603050405020304", "roman"),
-    "Arial": ("020B0604020202020204", "swiss"),
 }
 
 
@@ -81,7 +74,7 @@ def _font_entry(
 def font_table() -> etree._Element:
     """The ``w:fonts`` element of ``word/fontTable.xml``: every face the document names."""
     table = w("w:fonts")
-    for face in FACES.values():
+    for face in dict.fromkeys(FACES.values()):
         table.append(_font_entry(face.name, face.alternates, face.panose, GB2312_CHARSET, face.family, face.pitch))
     for name, (panose, family) in LATIN_FACES.items():
         table.append(_font_entry(name, (), panose, "00", family, "variable"))

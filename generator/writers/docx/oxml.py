@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 from typing import cast
 
+from docx.document import Document
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.text.paragraph import Paragraph
 from lxml import etree
 from lxml.etree import ElementBase
 
@@ -43,6 +45,14 @@ _CHILD_ORDER = {
         *("w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz"),
         *("w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign"),
         *("w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"),
+    ),
+    qn("w:pPr"): (
+        *("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl"),
+        *("w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens"),
+        *("w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN"),
+        *("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing"),
+        *("w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment"),
+        *("w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"),
     ),
     qn("w:tblPr"): (
         *("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize"),
@@ -78,7 +88,32 @@ def blank(width_mm: float, size_pt: float) -> str:
     return IDEOGRAPHIC_SPACE * max(1, math.floor(width_mm / em_mm(size_pt)))
 
 
-def borders(tag: str, sides: dict[str, str], size_eighths: int = 4) -> etree._Element:
-    """``w:tblBorders`` / ``w:tcBorders``: each side ``single`` or ``nil``."""
-    lines = (w(f"w:{side}", val=style, sz=size_eighths, space=0, color="000000") for side, style in sides.items())
+def borders(tag: str, sides: dict[str, str], size_eighths: int = 4, color: str = "000000") -> etree._Element:
+    """``w:tblBorders`` / ``w:tcBorders``: each side ``single``, ``dashed`` or ``nil``, in schema order."""
+    order = ("top", "left", "bottom", "right", "insideH", "insideV")
+    ordered = sorted(sides.items(), key=lambda item: order.index(item[0]))
+    lines = (w(f"w:{side}", val=style, sz=size_eighths, space=0, color=color) for side, style in ordered)
     return w(tag, *lines)
+
+
+def line_break_runs(paragraph: Paragraph, lines: tuple[str, ...]) -> None:
+    """Append ``lines`` to ``paragraph`` as one run, a line break (``w:br``) between two lines:
+    the lines break where the layout broke them, in every word processor."""
+    run = paragraph.add_run()
+    for index, line in enumerate(lines):
+        if index:
+            run.add_break()
+        run.add_text(line)
+
+
+PAGE_BREAK_LINE_TWIPS = 20
+"""The height of the paragraph that carries a page break: one point."""
+
+
+def add_page_break(document: Document) -> None:
+    """A one-point paragraph that starts a new page (``w:pageBreakBefore``): the next table starts
+    at the top of that page, as the layout's next page does."""
+    spacing = w("w:spacing", before=0, after=0, line=PAGE_BREAK_LINE_TWIPS, lineRule="exact")
+    size = w("w:rPr", w("w:sz", val=2), w("w:szCs", val=2))
+    properties = w("w:pPr", w("w:pageBreakBefore"), spacing, size)
+    document.add_paragraph()._p.insert(0, properties)

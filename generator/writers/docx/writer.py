@@ -3,7 +3,8 @@
 The writer draws what the layout says and decides nothing of its own: page,
 title, subject line and header blanks (:mod:`generator.writers.docx.heading`), the
 rubric table (:mod:`generator.writers.docx.table`) closed by the review box with its
-seal area (:mod:`generator.writers.docx.footer`), the fillable blanks as content
+seal area (:mod:`generator.writers.docx.footer`), one table per page of the layout
+on a grid of the layout's edges (:mod:`generator.writers.docx.grid`), the fillable blanks as content
 controls (:mod:`generator.writers.docx.controls`), the document properties
 (:mod:`generator.writers.docx.properties`); the package is saved so that the same
 layout always gives the same bytes (:mod:`generator.writers.docx.package`).
@@ -19,12 +20,14 @@ from docx.shared import Mm
 
 from generator.atomic import write_bytes_atomic
 from generator.layout.form import PAGE_HEIGHT_MM, PAGE_WIDTH_MM, FormLayout
-from generator.writers.docx.footer import add_footer_rows
+from generator.writers.docx.footer import add_footer_rows, footer_edges
+from generator.writers.docx.grid import Grid
 from generator.writers.docx.heading import add_heading
+from generator.writers.docx.oxml import add_page_break
 from generator.writers.docx.package import new_document, stable_bytes
 from generator.writers.docx.properties import set_properties
 from generator.writers.docx.styles import add_form_styles
-from generator.writers.docx.table import add_rubric_table
+from generator.writers.docx.table import add_page_table, column_extents
 
 HEADER_FOOTER_DISTANCE_MM = 10.0
 
@@ -46,8 +49,12 @@ def render_docx(layout: FormLayout) -> bytes:
     add_form_styles(document, layout.typography)
     _set_page(document, layout)
     add_heading(document, layout)
-    table = add_rubric_table(document, layout)
-    add_footer_rows(table, layout)
+    grid = Grid([edge for extent in column_extents(layout) for edge in extent] + footer_edges(layout))
+    for index, page in enumerate(layout.pages):
+        if index:
+            add_page_break(document)
+        table = add_page_table(document, grid, layout, page)
+    add_footer_rows(table, grid, layout)
     set_properties(document, layout)
     return stable_bytes(document)
 

@@ -40,7 +40,6 @@ from generator.writers.pdf.scripts import NUMBER_FORMAT, score_keystroke, score_
 FIELD_FONT = "STSong"
 FIELD_FONT_BASE = "STSong-Light"
 FIELD_FONT_ENCODING = "UniGB-UCS2-H"
-SCORE_FONT_SIZE = 12.0
 PRINT_FLAG = 4
 READ_ONLY = 1
 MULTILINE = 1 << 12
@@ -117,8 +116,10 @@ def _da(size: float) -> PDFString:
 
 
 def _font_size(field: FormField, layout: FormLayout) -> float:
-    """Fixed sizes (auto size, 0, comes out very differently between fillers, PyMuPDF's worst)."""
-    return SCORE_FONT_SIZE if field.kind in ("score", "total") else layout.typography.header_size
+    """Fixed sizes (auto size, 0, comes out very differently between fillers, PyMuPDF's worst);
+    every box is sized by the layout to hold a real value at this size."""
+    typography = layout.typography
+    return typography.score_size if field.kind in ("score", "total") else typography.field_size
 
 
 def _javascript(source: str) -> dict[str, object]:
@@ -189,7 +190,7 @@ def add_acroform(canvas: Canvas, layout: FormLayout) -> None:
     acroform = {
         "Fields": fields,
         "DR": {"Font": {FIELD_FONT: cjk_field_font()}},
-        "DA": _da(layout.typography.header_size),
+        "DA": _da(layout.typography.field_size),
         "CO": [doc.refAnnotation(total_field(layout.rubric).name)],
     }
     canvas.setCatalogEntry("AcroForm", pdf_object(acroform))

@@ -1,8 +1,9 @@
 """Embeddable Chinese fonts for the PDF forms: choose, subset, convert, cache, register.
 
 reportlab embeds TrueType (``glyf``) outlines only, while the bundled fonts of
-``pylopdf-fonts-zh-cn`` (Noto Serif SC for the body, Noto Sans SC for the
-title) are CFF-based OpenType.  So for each text to draw, the font is cut down
+``pylopdf-fonts-zh-cn`` (Noto Serif SC, for the body and, in faux bold, the
+title: no pip package ships a bold Simplified Chinese serif) are CFF-based
+OpenType.  So for each text to draw, the font is cut down
 with fontTools to the glyphs that text uses, its cubic CFF outlines are
 converted to quadratic TrueType outlines (the ``otf2ttf`` approach, cu2qu),
 and the small result is cached on disk, keyed by the font file's hash, the
@@ -69,15 +70,16 @@ class FontSettings:
         return cls(Path(body) if body else None, Path(title) if title else None)
 
     def path_for(self, role: FontRole) -> Path:
-        """The font file for a role: the user's, else the bundled serif (body) or sans (title)."""
+        """The font file for a role: the user's, else the bundled serif."""
         chosen = self.body if role == "body" else self.title
-        return chosen if chosen is not None else bundled_font(role)
+        return chosen if chosen is not None else bundled_font()
 
 
-def bundled_font(role: FontRole) -> Path:
+def bundled_font() -> Path:
+    """The bundled face: Noto Serif SC, for the body and the (emboldened) title alike."""
     import pylopdf_fonts_zh_cn
 
-    return Path(pylopdf_fonts_zh_cn.serif_path() if role == "body" else pylopdf_fonts_zh_cn.sans_path())
+    return Path(pylopdf_fonts_zh_cn.serif_path())
 
 
 def cache_dir() -> Path:

@@ -1,8 +1,9 @@
 """Draw a :class:`~generator.layout.form.FormLayout` with reportlab: the printed page content.
 
-Hands each page's field placements to a hook (:mod:`generator.writers.pdf.acroform`
+Every text line, row height, page break and field position comes from the
+layout; this module turns its millimetres into points on the page and hands
+each page's field placements to a hook (:mod:`generator.writers.pdf.acroform`
 puts the widgets on the page).
-Nothing here chooses texts, columns or spans: those come from the layout.
 """
 
 from __future__ import annotations
@@ -15,25 +16,42 @@ from typing import cast
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from generator.layout.form import BLANK_GAP_MM, Blank, Cell, FormLayout
+from generator.layout.form import FormLayout
+from generator.layout.parts import Blank, Box, Cell, PageTable
 from generator.model.fields import FormField
-from generator.writers.pdf.table import PageRows, TextStyle, measure_table, paginate
 
 ASCENT = 0.88  # the ideographic em box sits from -0.12 to 0.88 of the size around the baseline
 LINE_WIDTH = 0.6
-TITLE_GAP = 5 * mm
-HEADER_GAP = 2.5 * mm
-TABLE_GAP = 3 * mm
+UNDERLINE_WIDTH = 0.5
+SEAL_LINE_GREY = 0.6
+SEAL_DASH = (3, 2)
 FIELD_INSET = 0.6 * mm
 # A score field is a box this high in the middle of its cell: viewers place a single line of text
 # differently in a tall box (pdf.js at the bottom, others in the middle).
 SCORE_FIELD_HEIGHT = 8 * mm
-FAUX_BOLD_WIDTH = 0.25
+LABEL_RAISE = 0.25
+"""A blank's label sits this many ems above the blank's rule, clear of it."""
+BLANK_FIELD_HEIGHT = 7.5 * mm
+"""A header or footer blank's field: from just above its line up, room above the glyphs in every viewer."""
 
 
-Box = tuple[float, float, float, float]
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    """A font and size, with the layout's line spacing."""
+
+    font: str
+    size: float
+    line_spacing: float
+
+    @property
+    def leading(self) -> float:
+        return self.size * self.line_spacing
+
+    def width(self, text: str) -> float:
+        return stringWidth(text, self.font, self.size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +99,8 @@ class FormRenderer:
         self.styles = styles
         self.page_done, self.document_done = page_done, document_done
         self.width, self.height = A4
-        self.margin = layout.margin_mm * mm
-        self.left, self.right = self.margin, self.width - self.margin
+        self.left = layout.margin_mm * mm
+        self.top = self.height - layout.margin_mm * mm
         self.buffer = BytesIO()
         rl_config.useA85 = 0  # binary (Flate only) streams: a quarter smaller than ASCII85
         # types-reportlab types initialFontName as a float; reportlab takes a font name.
@@ -91,179 +109,195 @@ class FormRenderer:
         self.canvas.setLineWidth(LINE_WIDTH)
         self.page = 0
         self.placements: list[Placement] = []
-        self.geometry = measure_table(layout, self.left, styles.table_head, styles.table)
+        self.column_x = [self.left]
+        for column in layout.columns:
+            self.column_x.append(self.column_x[-1] + column.width_mm * mm)
 
     # -- primitives -------------------------------------------------------------------------
 
-    def text(self, x: float, top: float, line: str, style: TextStyle, align: str = "left", bold: bool = False) -> None:
+    def x(self, x_mm: float) -> float:
+        return self.left + x_mm * mm
+
+    def y(self, top: float, y_mm: float) -> float:
+        """The point ``y_mm`` below ``top`` (a y on the page, in points)."""
+        return top - y_mm * mm
+
+    def text(
+        self, x: float, top: float, line: str, style: TextStyle, align: str = "left", bold: bool = False, fit: float = 0
+    ) -> None:
         """Draw one line whose line box starts at ``top``."""
         baseline = top - (style.leading - style.size) / 2 - ASCENT * style.size
+        self.text_on(x, baseline, line, style, align, bold, fit)
+
+    def text_on(
+        self,
+        x: float,
+        baseline: float,
+        line: str,
+        style: TextStyle,
+        align: str = "left",
+        bold: bool = False,
+        fit: float = 0,
+    ) -> None:
+        """Draw one line on ``baseline``; bold is the layout's faux bold.  A line wider than ``fit``
+        (when given; a font of the user's may set Latin text wider than the layout measured) is
+        narrowed to it."""
         obj = self.canvas.beginText()
         obj.setFont(style.font, style.size)
+        width = style.width(line)
+        if fit and width > fit:
+            obj.setHorizScale(100 * fit / width)
+            width = fit
         if bold:
             obj.setTextRenderMode(2)
-            self.canvas.setLineWidth(FAUX_BOLD_WIDTH)
-        width = style.width(line)
+            self.canvas.setLineWidth(self.layout.typography.faux_bold_em * style.size)
         start = {"left": x, "center": x - width / 2, "right": x - width}[align]
         obj.setTextOrigin(start, baseline)
         obj.textOut(line)
         if bold:
-            obj.setTextRenderMode(0)
+            obj.setTextRenderMode(0)  # the mode is graphics state: it would outlive this text object
         self.canvas.drawText(obj)
         self.canvas.setLineWidth(LINE_WIDTH)
 
-    def lines(self, box: Box, lines: tuple[str, ...], style: TextStyle, align: str, bold: bool = False) -> None:
-        """Draw wrapped lines in ``box`` (x0, x1, top, bottom), centred vertically."""
+    def lines(
+        self,
+        box: tuple[float, float, float, float],
+        lines: tuple[str, ...],
+        style: TextStyle,
+        align: str,
+        bold: bool = False,
+    ) -> None:
+        """Draw the layout's lines in ``box`` (x0, x1, top, bottom), centred vertically."""
         x0, x1, top, bottom = box
-        block = len(lines) * style.leading
-        y = top - (top - bottom - block) / 2
-        pad = self.geometry.padding
-        x = {"left": x0 + pad, "center": (x0 + x1) / 2, "right": x1 - pad}[align]
+        y = top - (top - bottom - len(lines) * style.leading) / 2
+        pad = self.layout.typography.cell_padding_mm * mm
+        x = {"left": x0 + pad, "center": (x0 + x1) / 2}[align]
         for line in lines:
-            self.text(x, y, line, style, align, bold)
+            self.text(x, y, line, style, align, bold, fit=x1 - x0 - 2 * pad)
             y -= style.leading
 
     def place(self, form_field: FormField, x0: float, y0: float, x1: float, y1: float) -> None:
         self.placements.append(Placement(form_field, self.page, (x0, y0, x1, y1)))
 
-    def end_page(self) -> None:
+    def place_box(self, form_field: FormField, top: float, box: Box) -> None:
+        """A field over a layout box whose y's count down from ``top``."""
+        self.place(
+            form_field, self.x(box.x0_mm), self.y(top, box.bottom_mm), self.x(box.x1_mm), self.y(top, box.top_mm)
+        )
+
+    def new_page(self) -> None:
         self.page_done(self.canvas, [p for p in self.placements if p.page == self.page])
         self.canvas.showPage()
-
-    def new_page(self) -> float:
-        """Finish the current page; return the top of the next page's content."""
-        self.end_page()
         self.canvas.setLineWidth(LINE_WIDTH)
         self.page += 1
-        return self.height - self.margin
 
     # -- page 1 heading ---------------------------------------------------------------------
 
-    def heading(self) -> float:
-        """Title, subject line and header blanks; return the y where the table starts."""
-        s, width = self.styles, self.right - self.left
-        top = self.height - self.margin
-        for line in s.title.wrap(self.layout.title, width):
-            self.text(self.width / 2, top, line, s.title, "center")
-            top -= s.title.leading
-        top -= TITLE_GAP
-        for line in s.header.wrap(self.layout.subject_line, width):
-            self.text(self.left, top, line, s.header)
-            top -= s.header.leading
-        top -= HEADER_GAP
-        for blank_line in self.layout.blank_lines:
-            top = self.blanks(blank_line, top)
-        return top - TABLE_GAP
+    def heading(self) -> None:
+        """Title, subject line and the lines of header blanks."""
+        h, s = self.layout.heading, self.styles
+        for index, line in enumerate(h.title_lines):
+            self.text(self.width / 2, self.y(self.top, index * h.title_leading_mm), line, s.title, "center", bold=True)
+        for index, line in enumerate(h.subject_lines):
+            self.text(self.left, self.y(self.top, h.subject_top_mm + index * h.subject_leading_mm), line, s.header)
+        line_mm = self.layout.typography.blank_line_mm
+        for index, blanks in enumerate(h.blank_lines):
+            bottom = self.y(self.top, h.blanks_top_mm + (index + 1) * line_mm)
+            for blank in blanks:
+                self.blank(blank, bottom, s.header)
 
-    def blank_width(self, blank: Blank) -> float:
-        return self.styles.header.width(blank.label) + blank.width_mm * mm
-
-    def blanks(self, blanks: tuple[Blank, ...], top: float) -> float:
-        """One line of labelled blanks, spread over the line width; return the y below it."""
-        style = self.styles.header
-        widths = [self.blank_width(b) for b in blanks]
-        gap = max(BLANK_GAP_MM * mm, (self.right - self.left - sum(widths)) / max(len(blanks) - 1, 1))
-        x = self.left
-        baseline = top - (style.leading - style.size) / 2 - ASCENT * style.size
-        for blank, width in zip(blanks, widths, strict=True):
-            self.text(x, top, blank.label, style)
-            start = x + style.width(blank.label)
-            self.canvas.line(start, baseline - 1.5, x + width, baseline - 1.5)
-            self.place(blank.field, start + FIELD_INSET, baseline - 1, x + width - FIELD_INSET, top)
-            x += width + gap
-        return top - style.leading
+    def blank(self, blank: Blank, bottom: float, style: TextStyle) -> None:
+        """``label____suffix`` on the line whose foot is ``bottom``; the field sits on the rule."""
+        baseline = bottom + LABEL_RAISE * style.size
+        self.text_on(self.x(blank.label_x_mm), baseline, blank.label, style)
+        x0, x1 = self.x(blank.x0_mm), self.x(blank.x1_mm)
+        if blank.suffix:
+            self.text_on(x1, baseline, blank.suffix, style)
+        self.canvas.setLineWidth(UNDERLINE_WIDTH)
+        self.canvas.line(x0, bottom, x1, bottom)
+        self.canvas.setLineWidth(LINE_WIDTH)
+        self.place(blank.field, x0, bottom + 0.2 * mm, x1, bottom + BLANK_FIELD_HEIGHT)
 
     # -- table ------------------------------------------------------------------------------
 
     def table_head(self, top: float) -> float:
-        g, style = self.geometry, self.styles.table_head
-        bottom = top - g.head_height
-        for i, lines in enumerate(g.head_lines):
-            x0, x1 = g.column_x[i], g.column_x[i + 1]
+        style = self.styles.table_head
+        bottom = self.y(top, self.layout.head_height_mm)
+        for i, lines in enumerate(self.layout.head_lines):
+            x0, x1 = self.column_x[i], self.column_x[i + 1]
             self.canvas.rect(x0, bottom, x1 - x0, top - bottom)
             self.lines((x0, x1, top, bottom), lines, style, "center", bold=True)
         return bottom
 
-    def cell(self, cell: Cell, rows: PageRows, row_top: list[float]) -> None:
-        """Draw the part of ``cell`` that falls on this page (text only where it starts)."""
-        first = max(cell.row, rows.first)
-        stop = min(cell.row + cell.row_span, rows.stop)
-        if first >= stop:
-            return
-        g = self.geometry
-        x0, x1 = g.column_x[cell.column], g.column_x[cell.column + 1]
-        top, bottom = row_top[first - rows.first], row_top[stop - rows.first]
+    def cell(self, cell: Cell, row_top: dict[int, float]) -> None:
+        x0, x1 = self.column_x[cell.column], self.column_x[cell.column + 1]
+        top, bottom = row_top[cell.row], row_top[cell.row + cell.row_span]
         self.canvas.rect(x0, bottom, x1 - x0, top - bottom)
-        if cell.row == first and cell.text:
-            align = "left" if cell.align == "justify" else cell.align  # lines are drawn ragged-right
-            self.lines((x0, x1, top, bottom), g.cell_lines[cell], self.styles.table, align)
+        if cell.lines:
+            self.lines((x0, x1, top, bottom), cell.lines, self.styles.table, cell.align)
         if cell.field is not None:
             middle, half = (top + bottom) / 2, min(SCORE_FIELD_HEIGHT, top - bottom - 2 * FIELD_INSET) / 2
             self.place(cell.field, x0 + FIELD_INSET, middle - half, x1 - FIELD_INSET, middle + half)
 
-    def table_page(self, rows: PageRows, top: float) -> float:
-        """Header row and body rows ``rows`` from ``top`` down; return the table's bottom."""
-        row_top = [self.table_head(top)]
-        for row in range(rows.first, rows.stop):
-            row_top.append(row_top[-1] - self.geometry.row_heights[row])
-        for cell in self.layout.cells:
-            self.cell(cell, rows, row_top)
-        return row_top[-1]
+    def table_page(self, page: PageTable, top: float) -> float:
+        """The header row and this page's rows from ``top`` down; return the table's bottom."""
+        row_top = {page.first: self.table_head(top)}
+        for offset, height in enumerate(page.row_heights_mm):
+            row_top[page.first + offset + 1] = self.y(row_top[page.first + offset], height)
+        for cell in page.cells:
+            self.cell(cell, row_top)
+        return row_top[page.stop]
 
     # -- footer -----------------------------------------------------------------------------
 
-    def footer_height(self) -> float:
-        f, style = self.layout.footer, self.styles.footer
-        return style.leading + (f.review_height_mm + f.seal_size_mm) * mm + 2 * self.geometry.padding
-
     def footer(self, top: float) -> None:
-        """The bordered review box: label, writing room, organisation line, seal area, date."""
-        f, style, pad = self.layout.footer, self.styles.footer, self.geometry.padding
-        bottom = top - self.footer_height()
-        self.canvas.rect(self.left, bottom, self.right - self.left, top - bottom)
-        self.text(self.left + pad, top - pad, f.review_label, style)
-        review_top = top - pad - style.leading
-        review_bottom = review_top - f.review_height_mm * mm
-        self.place(f.review_field, self.left + pad, review_bottom, self.right - pad, review_top)
-        seal_right = self.right - pad
-        seal_x0 = seal_right - f.seal_size_mm * mm
-        self.place(f.seal_field, seal_x0, bottom + pad, seal_right, bottom + pad + f.seal_size_mm * mm)
-        org_top = review_bottom - f.seal_size_mm * mm / 2 + style.leading
-        self.organization_line(seal_right, org_top)
-        self.date_line(seal_right, org_top - 2.5 * style.leading)
+        """The bordered review box: label, writing room, organisation line, date, seal area."""
+        f, style, pad = self.layout.footer, self.styles.footer, self.layout.typography.cell_padding_mm
+        right = self.x(self.layout.width_mm)
+        bottom = self.y(top, f.height_mm)
+        self.canvas.rect(self.left, bottom, right - self.left, top - bottom)
+        self.text(self.x(pad), self.y(top, pad), f.review_label, style)
+        self.place_box(f.review_field, top, f.review_box)
+        line_mm = self.layout.typography.blank_line_mm
+        self.blank(f.organization, self.y(top, f.organization_top_mm + line_mm), style)
+        self.date_line(top)
+        self.seal_area(top)
 
-    def organization_line(self, right: float, top: float) -> None:
-        """``所在组织（或推荐机构）________（盖章）`` ending at ``right``."""
+    def date_line(self, top: float) -> None:
         f, style = self.layout.footer, self.styles.footer
-        seal_x = right - style.width(f.seal_label)
-        blank_x = seal_x - f.organization_blank_mm * mm
-        self.text(blank_x, top, f.organization_label, style, "right")
-        self.text(right, top, f.seal_label, style, "right")
-        baseline = top - (style.leading - style.size) / 2 - ASCENT * style.size
-        self.canvas.line(blank_x, baseline - 1.5, seal_x, baseline - 1.5)
+        box = f.date_box
+        baseline = self.y(top, box.bottom_mm) + LABEL_RAISE * style.size
+        self.text_on(self.x(box.x1_mm), baseline, f.date_label, style, "right")
+        self.place_box(f.date_field, top, box)
 
-    def date_line(self, right: float, top: float) -> None:
-        f, style = self.layout.footer, self.styles.footer
-        self.text(right, top, f.date_label, style, "right")
-        self.place(f.date_field, right - f.date_blank_mm * mm, top - style.leading, right, top)
+    def seal_area(self, top: float) -> None:
+        """The seal square's open sides, dashed in light grey; the seal field inside it."""
+        f = self.layout.footer
+        x0, y0 = self.x(f.seal_area.x0_mm), self.y(top, f.seal_area.top_mm)
+        canvas = self.canvas
+        canvas.saveState()
+        canvas.setStrokeGray(SEAL_LINE_GREY)
+        canvas.setLineWidth(UNDERLINE_WIDTH)
+        canvas.setDash(*SEAL_DASH)
+        canvas.line(x0, self.y(top, f.seal_area.bottom_mm), x0, y0)
+        canvas.line(x0, y0, self.x(f.seal_area.x1_mm), y0)
+        canvas.restoreState()
+        self.place_box(f.seal_field, top, f.seal_box)
 
     # -- the whole form ---------------------------------------------------------------------
 
     def render(self) -> bytes:
         """Draw every page; return the PDF bytes."""
-        top = self.heading()
-        bottom_limit = self.margin
-        first_room = top - self.geometry.head_height - bottom_limit
-        room = self.height - 2 * self.margin - self.geometry.head_height
-        pages = paginate(self.layout, self.geometry.row_heights, first_room, room)
-        for index, rows in enumerate(pages):
+        self.heading()
+        top = self.y(self.top, self.layout.heading.height_mm)
+        for index, page in enumerate(self.layout.pages):
             if index:
-                top = self.new_page()
-            top = self.table_page(rows, top)
-        if top - self.footer_height() < bottom_limit:
-            top = self.new_page()
+                self.new_page()
+                top = self.top
+            top = self.table_page(page, top)
         self.footer(top)
-        self.end_page()
+        self.page_done(self.canvas, [p for p in self.placements if p.page == self.page])
+        self.canvas.showPage()
         self.document_done(self.canvas)
         self.canvas.save()
         return self.buffer.getvalue()

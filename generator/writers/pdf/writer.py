@@ -24,13 +24,13 @@ def body_text(layout: FormLayout) -> str:
     """Every character printed in the body font."""
     footer = layout.footer
     parts = [
-        layout.subject_line,
+        *layout.heading.subject_lines,
         *(blank.label for blank in layout.blanks),
-        *(column.label for column in layout.columns),
-        *(cell.text for cell in layout.cells),
+        *(line for lines in layout.head_lines for line in lines),
+        *(line for page in layout.pages for cell in page.cells for line in cell.lines),
         footer.review_label,
-        footer.organization_label,
-        footer.seal_label,
+        footer.organization.label,
+        footer.organization.suffix,
         footer.date_label,
     ]
     return "".join(parts)
@@ -42,8 +42,13 @@ def render_pdf(layout: FormLayout, fonts: FontSettings | None = None) -> bytes:
     from generator.writers.pdf.metadata import add_identity
     from generator.writers.pdf.render import FormRenderer, make_styles
 
-    body = register_font(body_text(layout), "body", fonts)
-    title = register_font(layout.title, "title", fonts)
+    settings = fonts or FontSettings()
+    title_text = "".join(layout.heading.title_lines)
+    if settings.path_for("title") == settings.path_for("body"):  # one face: one subset serves both
+        body = title = register_font(body_text(layout) + title_text, "body", settings)
+    else:
+        body = register_font(body_text(layout), "body", settings)
+        title = register_font(title_text, "title", settings)
 
     def document_done(canvas: Canvas) -> None:
         add_acroform(canvas, layout)
