@@ -123,9 +123,5 @@ def test_no_space_between_digits_and_chinese_in_the_pdf(rubric_id: str, printed)
             for span in line["spans"]
             for char in span["chars"]
         ]
-    gaps = [
-        b["bbox"][0] - a["bbox"][2]
-        for a, b in itertools.pairwise(chars)
-        if a["c"].isdigit() and b["c"] == "分"
-    ]
+    gaps = [b["bbox"][0] - a["bbox"][2] for a, b in itertools.pairwise(chars) if a["c"].isdigit() and b["c"] == "分"]
     assert gaps and max(gaps) < 0.5, gaps

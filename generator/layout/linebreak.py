@@ -93,12 +93,8 @@ def _boundaries(text: str) -> int:
     return sum(
         1
         for a, b in itertools.pairwise(text)
-        if (unicodedata.east_asian_width(a) in "WF"
-        and b.isalnum()
-        and b.isascii())
-        or (unicodedata.east_asian_width(b) in "WF"
-        and a.isalnum()
-        and a.isascii())
+        if (unicodedata.east_asian_width(a) in "WF" and b.isalnum() and b.isascii())
+        or (unicodedata.east_asian_width(b) in "WF" and a.isalnum() and a.isascii())
     )
 
 

@@ -10,9 +10,11 @@ made of cells spanning the grid columns between their edges.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from docx.document import Document
 from docx.enum.table import WD_ROW_HEIGHT_RULE
+from docx.oxml.table import CT_Row, CT_Tc
 from docx.shared import Mm
 from docx.table import Table, _Cell, _Row
 
@@ -68,21 +70,17 @@ def add_grid_row(
     table: Table, grid: Grid, extents: Sequence[Extent], height_mm: float, exact: bool = False
 ) -> list[_Cell]:
     """A new last row of cells covering ``extents`` (left to right, together the whole grid)."""
-    row = table.add_row()
-    tcs = list(row._tr.tc_lst)
-    cells = []
-    position = 0
+    tcs = []
     for extent in extents:
+        properties = w("w:tcPr", w("w:tcW", w=twips(extent[1] - extent[0]), type="dxa"))
         span = grid.span(extent)
-        first, rest = tcs[position], tcs[position + 1 : position + span]
-        for tc in rest:
-            row._tr.remove(tc)
-        first.grid_span = span
-        first.get_or_add_tcPr().get_or_add_tcW().width = Mm(extent[1] - extent[0])
-        cells.append(_Cell(first, table))
-        position += span
-    set_row_height(row, height_mm, exact)
-    return cells
+        if span > 1:
+            properties.append(w("w:gridSpan", val=span))
+        tcs.append(cast(CT_Tc, w("w:tc", properties, w("w:p"))))  # w() gives python-docx's CT_Tc here
+    tr = cast(CT_Row, w("w:tr", *tcs))
+    table._tbl.append(tr)
+    set_row_height(_Row(tr, table), height_mm, exact)
+    return [_Cell(tc, table) for tc in tcs]
 
 
 def set_row_height(row: _Row, height_mm: float, exact: bool) -> None:
