@@ -32,17 +32,26 @@ def write_form(rubric: Rubric, path: Path) -> Path:
     return path
 
 
+REVIEW = "情况属实，同意推荐。"
+ORGANIZATION = "中国移动通信集团北京有限公司"
+REVIEW_DATE = "2025年6月30日"
+
+
 def form_values(
     rubric: Rubric,
     applicant: Iterable[str],
     scores: Iterable[int | str],
     total: int | str | None = None,
+    review: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Field values by the naming contract: header blanks in order, one score per sub-item, the total."""
+    """Field values by the naming contract: header blanks in order, one score per sub-item, the total,
+    and the organisation's part (its opinion, name and date; ``review`` overrides them by kind)."""
     values = {header_field(rubric, h).name: v for h, v in zip(rubric.applicant_fields, applicant, strict=True)}
     values |= {f.name: str(s) for f, s in zip(score_fields(rubric), scores, strict=True)}
     if total is not None:
         values[total_field(rubric).name] = str(total)
+    organization = {"review": REVIEW, "organization": ORGANIZATION, "review_date": REVIEW_DATE} | dict(review or {})
+    values |= {f.name: organization[f.kind] for f in form_fields(rubric) if f.kind in organization}
     return values
 
 

@@ -43,7 +43,7 @@ def test_readme_example_runs_as_written(chinese_workdir: Path, rubric_set: Rubri
     assert len(list((chinese_workdir / "output").glob("*.pdf"))) == 3
     assert len(list((chinese_workdir / "output").glob("*.docx"))) == 3
     sheet = load_workbook(chinese_workdir / "output" / "汇总" / "评分汇总.xlsx")["服务明星"]
-    assert sheet.cell(2, 3).value == "张三"
+    assert sheet.cell(2, 4).value == "张三"
 
 
 def test_every_public_name_resolves_and_is_documented() -> None:

@@ -155,7 +155,8 @@ def test_forms_made_before_the_organisation_field_still_read(
     older = without_field(filled, tmp_path / "older.pdf", "star-organization")
     for path in (older, strip_identity(older, tmp_path / "older-bare.pdf")):
         result = read_return(path, rubric_set)
-        assert result.clean and result.rubric_id == "star" and result.total == 85, result.problems
+        assert result.read and result.rubric_id == "star" and result.total == 85
+        assert result.problems == ("缺少所在组织名称：这份表格是旧版，盖章一行没有填写处；请按盖章核对组织名称。",)
     older_version = another_version(star, subject="工作在服务一线的员工")
     old_blank = without_field(
         write_form(older_version, tmp_path / "v1.pdf"), tmp_path / "v1-old.pdf", "star-organization"

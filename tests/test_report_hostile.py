@@ -63,14 +63,14 @@ def test_every_output_is_written_and_readable(batch: Path, tmp_path: Path) -> No
     done = subprocess.run(command, capture_output=True, cwd=ROOT, timeout=120)
     assert done.returncode in (0, 1) and b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     sheet = load_workbook(out / WORKBOOK_NAME)["服务明星"]
-    names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    names = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "张\ufffd三\ufffd" in names
-    units = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    units = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "\ufffd单位\ufffd[2J\ufffd" in units
     text = (out / csv_name("服务明星")).read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert any(row[2] == "张\ufffd三\ufffd" for row in rows[1:])
-    assert any(row[4] == '\'=HYPERLINK("http://x")' for row in rows[1:]), "still no formula"
+    assert any(row[3] == "张\ufffd三\ufffd" for row in rows[1:])
+    assert any(row[5] == '\'=HYPERLINK("http://x")' for row in rows[1:]), "still no formula"
     html = (out / REPORT_NAME).read_bytes().decode("utf-8")
     assert "\ufffe" not in html and "\x1b" not in html and "\x01" not in html
     parser = _Strict()

@@ -28,7 +28,7 @@ from generator.cli import main
 from generator.model.rubric import RubricSet
 from generator.reports.outputs import REPORT_NAME, WORKBOOK_NAME, csv_name, write_reports
 from generator.reports.tabulate import tabulate
-from tests.read_fillers import fill_pypdf, form_values, write_form
+from tests.read_fillers import ORGANIZATION, REVIEW, REVIEW_DATE, fill_pypdf, form_values, write_form
 
 ROOT = Path(__file__).resolve().parent.parent
 INJECTION = '=HYPERLINK("http://example.invalid","点我")'
@@ -97,17 +97,20 @@ def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet
     star = rubric_set.get("star")
     assert star is not None
     header = [c.value for c in sheet[1]]
-    assert header[:5] == ["名次", "来源文件", "姓名", "单位", "岗位"]
-    assert [f"{sub.name}（{sub.points}分）" for sub in star.subitems] == header[5:12]
-    assert header[12:] == [
+    assert header[:6] == ["名次", "来源文件", "格式", "姓名", "单位", "岗位"]
+    assert [f"{sub.name}（{sub.points}分）" for sub in star.subitems] == header[6:13]
+    assert header[13:] == [
         "道德高尚小计（10分）", "作风优良小计（15分）", "服务有效小计（15分）", "工作创新小计（20分）",
-        "顾客认可小计（40分）", "总分（100分）", "表上填写的自评总分", "申报资格", "问题",
+        "顾客认可小计（40分）", "总分（100分）", "表上填写的自评总分", "申报资格",
+        "所在组织", "审核意见", "审核日期", "问题",
     ]  # fmt: skip
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    assert [row[17] for row in rows] == [100, 85, 64, 62, 43]
+    assert [row[18] for row in rows] == [100, 85, 64, 62, 43]
     assert [row[0] for row in rows] == [1, 2, 3, 4, 5]
-    assert rows[0][1] == str(batch / "b-high.pdf") and rows[0][5:12] == [10, 15, 15, 10, 10, 20, 20]
-    assert sheet.freeze_panes == "D2"
+    assert rows[0][1] == str(batch / "b-high.pdf") and rows[0][6:13] == [10, 15, 15, 10, 10, 20, 20]
+    assert {row[2] for row in rows} == {"PDF"}
+    assert rows[0][21:24] == [ORGANIZATION, REVIEW, REVIEW_DATE], "the organisation's part of every form"
+    assert sheet.freeze_panes == "E2"
     assert all(sheet.column_dimensions[letter].width >= 6 for letter in "ABCDEFGHIJKLMNOPQRSTU")
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
     problems = workbook["问题"]
@@ -143,9 +146,10 @@ def test_csv_per_rubric_opens_in_excel(run: tuple[int, str, Path], rubric_set: R
         data = (out / csv_name(rubric.name)).read_bytes()
         assert data.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        assert rows[0][:2] == ["名次", "来源文件"] and rows[0][2] == rubric.applicant_fields[0].label
+        assert rows[0][:3] == ["名次", "来源文件", "格式"] and rows[0][3] == rubric.applicant_fields[0].label
     team_rows = list(csv.reader(io.StringIO((out / csv_name("服务明星班组")).read_text(encoding="utf-8-sig"))))
-    assert team_rows[1][2:4] == ["客服一班", "某供电公司"] and team_rows[1][-4:-1] == ["88", "88", "可申报"]
+    assert team_rows[1][3:5] == ["客服一班", "某供电公司"] and team_rows[1][-7:-4] == ["88", "88", "可申报"]
+    assert team_rows[1][-4:-1] == [ORGANIZATION, REVIEW, REVIEW_DATE]
 
 
 def test_duplicates_are_flagged_on_both_rows(run: tuple[int, str, Path], batch: Path) -> None:

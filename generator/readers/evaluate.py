@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from generator.model.fields import header_field, score_fields, total_field
+from generator.model.fields import (
+    FormField,
+    header_field,
+    organization_field,
+    review_date_field,
+    review_field,
+    score_fields,
+    total_field,
+)
 from generator.model.rubric import Rubric
 from generator.readers.results import Eligibility, FormResult
 from generator.readers.scores import MAX_TEXT, ScoreCheck, ScoreFormatError, check_score, clip, parse_score, quote
@@ -27,8 +35,9 @@ def evaluate(
     source: str,
     fingerprint: str | None = None,
     notes: tuple[str, ...] = (),
+    format: str = "pdf",
 ) -> FormResult:
-    """Validate and total one form's field values against its rubric."""
+    """Validate and total one form's field values against its rubric; ``format`` names the reader."""
     problems = [*notes, *_missing_fields(rubric, values)]
     typed = {h.id: values.get(header_field(rubric, h).name, "").strip() for h in rubric.applicant_fields}
     applicant = {key: clip(text) for key, text in typed.items()}
@@ -42,10 +51,13 @@ def evaluate(
     reported, reported_problem = _self_reported(rubric, reported_raw, total, complete)
     if reported_problem:
         problems.append(reported_problem)
+    review = {key: values.get(f.name, "").strip() for key, f in _review_fields(rubric).items()}
+    problems += _review_problems(rubric, review, values)
     return FormResult(
         source=source,
         problems=tuple(problems),
         read=True,
+        format=format,
         rubric_id=rubric.id,
         fingerprint=fingerprint,
         applicant=applicant,
@@ -55,7 +67,28 @@ def evaluate(
         self_reported=clip(reported_raw.strip()),
         self_reported_value=reported,
         eligibility=eligibility(rubric, scores),
+        organization=clip(review["organization"]),
+        review=clip(review["review"]),
+        review_date=clip(review["review_date"]),
     )
+
+
+def _review_fields(rubric: Rubric) -> dict[str, FormField]:
+    return {
+        "organization": organization_field(rubric),
+        "review": review_field(rubric),
+        "review_date": review_date_field(rubric),
+    }
+
+
+def _review_problems(rubric: Rubric, review: Mapping[str, str], values: Mapping[str, str]) -> list[str]:
+    """The organisation's part of the form: its opinion and its name must be there."""
+    problems = [] if review["review"] else ["缺少审核意见：所在组织（或推荐机构）未填写审核意见。"]
+    if organization_field(rubric).name not in values:
+        problems.append("缺少所在组织名称：这份表格是旧版，盖章一行没有填写处；请按盖章核对组织名称。")
+    elif not review["organization"]:
+        problems.append("缺少所在组织名称：盖章一行未填写组织（或推荐机构）名称。")
+    return problems
 
 
 def _header_problems(rubric: Rubric, typed: Mapping[str, str]) -> list[str]:

@@ -16,6 +16,17 @@ class UnreadableForm(Exception):
     """A file that cannot be read as a form; the message is one Chinese sentence."""
 
 
+FORMAT_TEXT = {
+    "pdf": "PDF",
+    "docx": "Word",
+    "docm": "Word（启用宏的文档，宏未运行）",
+    "doc": "Word 97-2003（经 LibreOffice 转换）",
+    "wps": "WPS 文字（经 LibreOffice 转换）",
+    "rtf": "RTF（经 LibreOffice 转换）",
+    "odt": "OpenDocument 文本（经 LibreOffice 转换）",
+}
+"""How outputs name the format a return came in, by the reader's code for it."""
+
 ELIGIBILITY_TEXT: dict[Eligibility, str] = {
     "eligible": "可申报",
     "ineligible": "不得申报",
@@ -31,13 +42,16 @@ class FormResult:
     its source and the one problem saying why.  A form that was read carries
     the rubric id, the applicant's header fields, every sub-item's score
     check, item subtotals and the total computed from valid scores only, the
-    self-reported total as typed, eligibility, and every problem found, each
-    a complete Chinese sentence.
+    self-reported total as typed, eligibility, the organisation's name,
+    review opinion and review date, and every problem found, each a complete
+    Chinese sentence.  ``format`` is the reader's code for the format the
+    file came in (a key of :data:`FORMAT_TEXT`).
     """
 
     source: str
     problems: tuple[str, ...] = ()
     read: bool = False
+    format: str = ""
     rubric_id: str | None = None
     fingerprint: str | None = None
     applicant: dict[str, str] = field(default_factory=dict)
@@ -47,6 +61,13 @@ class FormResult:
     self_reported: str = ""
     self_reported_value: int | None = None
     eligibility: Eligibility = "unknown"
+    organization: str = ""
+    review: str = ""
+    review_date: str = ""
+
+    @property
+    def format_text(self) -> str:
+        return FORMAT_TEXT.get(self.format, self.format)
 
     @property
     def clean(self) -> bool:
@@ -65,6 +86,6 @@ class FormResult:
         return replace(self, problems=(*self.problems, *problems))
 
 
-def unreadable(source: str, problem: str) -> FormResult:
+def unreadable(source: str, problem: str, format: str = "") -> FormResult:
     """The result for a file that could not be read as a form."""
-    return FormResult(source=source, problems=(problem,))
+    return FormResult(source=source, problems=(problem,), format=format)

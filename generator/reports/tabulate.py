@@ -89,12 +89,16 @@ def headers(rubric: Rubric) -> tuple[str, ...]:
     return (
         "名次",
         "来源文件",
+        "格式",
         *(h.label for h in rubric.applicant_fields),
         *(f"{sub.name}（{sub.points}分）" for sub in rubric.subitems),
         *(f"{item.name}小计（{item.points}分）" for item in rubric.items),
         f"总分（{rubric.total}分）",
         f"表上填写的{rubric.total_field.label}",
         "申报资格",
+        "所在组织",
+        "审核意见",
+        "审核日期",
         "问题",
     )
 
@@ -105,12 +109,16 @@ def row_cells(rank: int, result: FormResult, rubric: Rubric) -> tuple[Cell, ...]
     return (
         rank,
         result.source,
+        result.format_text,
         *(result.applicant.get(h.id, "") for h in rubric.applicant_fields),
         *(check.value if check.value is not None else check.raw for check in scores),
         *(result.subtotals.get(item.id, 0) for item in rubric.items),
         result.total,
         result.self_reported_value if result.self_reported_value is not None else result.self_reported,
         result.eligibility_text,
+        result.organization,
+        result.review,
+        result.review_date,
         "\n".join(result.problems),
     )
 

@@ -90,7 +90,7 @@ def _size_columns(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Seque
 
 def _rubric_sheet(workbook: Workbook, table: RubricTable, name: str) -> None:
     sheet = workbook.create_sheet(name)
-    first_name_column = 3  # 名次, 来源文件, then the name: kept in view when scrolling right
+    first_name_column = 4  # 名次, 来源文件, 格式, then the name: kept in view when scrolling right
     _fill(sheet, table.headers, [row.cells for row in table.rows], f"{get_column_letter(first_name_column + 1)}2")
 
 
