@@ -25,10 +25,10 @@ BLANK_CHARS = {"name": 10, "unit": 30, "other": 12}
 WIDE_CHARS = 30
 """Characters a wide header blank, and the organisation's blank, hold."""
 TOTAL_BLANK_MM = 16.0
-FIELD_PAD_MM = 1.0
+FIELD_PAD_MM = 1.5
 """Room each side of a typed value, inside its blank."""
-LABEL_GAP_MM = 1.5
-BLANK_GAP_MM = 4.0
+LABEL_GAP_MM = 1.0
+BLANK_GAP_MM = 3.0
 """The least room between two blanks on one line."""
 REVIEW_HEIGHT_MM = 30.0
 SEAL_GAP_MM = 2.0

@@ -106,14 +106,16 @@ def line_break_runs(paragraph: Paragraph, lines: tuple[str, ...]) -> None:
         run.add_text(line)
 
 
-PAGE_BREAK_LINE_TWIPS = 20
-"""The height of the paragraph that carries a page break: one point."""
+HAIRLINE_TWIPS = 20
+"""The height of a paragraph that only separates or ends tables: one point."""
 
 
-def add_page_break(document: Document) -> None:
-    """A one-point paragraph that starts a new page (``w:pageBreakBefore``): the next table starts
-    at the top of that page, as the layout's next page does."""
-    spacing = w("w:spacing", before=0, after=0, line=PAGE_BREAK_LINE_TWIPS, lineRule="exact")
+def add_hairline_paragraph(document: Document, page_break: bool = False) -> None:
+    """A one-point empty paragraph: with ``page_break``, it starts a new page (``w:pageBreakBefore``),
+    so the next table starts at the top of that page as the layout's next page does; without, it
+    ends the document after its last table, as Word requires (LibreOffice drops a last table
+    that no paragraph follows when it saves a .doc)."""
+    spacing = w("w:spacing", before=0, after=0, line=HAIRLINE_TWIPS, lineRule="exact")
     size = w("w:rPr", w("w:sz", val=2), w("w:szCs", val=2))
-    properties = w("w:pPr", w("w:pageBreakBefore"), spacing, size)
+    properties = w("w:pPr", *((w("w:pageBreakBefore"),) if page_break else ()), spacing, size)
     document.add_paragraph()._p.insert(0, properties)

@@ -23,7 +23,7 @@ from generator.layout.form import PAGE_HEIGHT_MM, PAGE_WIDTH_MM, FormLayout
 from generator.writers.docx.footer import add_footer_rows, footer_edges
 from generator.writers.docx.grid import Grid
 from generator.writers.docx.heading import add_heading
-from generator.writers.docx.oxml import add_page_break
+from generator.writers.docx.oxml import add_hairline_paragraph
 from generator.writers.docx.package import new_document, stable_bytes
 from generator.writers.docx.properties import set_properties
 from generator.writers.docx.styles import add_form_styles
@@ -52,9 +52,10 @@ def render_docx(layout: FormLayout) -> bytes:
     grid = Grid([edge for extent in column_extents(layout) for edge in extent] + footer_edges(layout))
     for index, page in enumerate(layout.pages):
         if index:
-            add_page_break(document)
+            add_hairline_paragraph(document, page_break=True)
         table = add_page_table(document, grid, layout, page)
     add_footer_rows(table, grid, layout)
+    add_hairline_paragraph(document)
     set_properties(document, layout)
     return stable_bytes(document)
 
