@@ -13,6 +13,8 @@ import pytest
 
 from generator.model.rubric import RubricSet
 from generator.readers.batch import CRASH_PROBLEM, read_batch, read_returns, timeout_problem
+from generator.readers.docx.package import DAMAGED
+from generator.readers.formats import EMPTY, UNKNOWN
 from generator.readers.limits import BatchLimits
 from generator.readers.pdf.document import HOSTILE, REPAIRED
 from generator.readers.results import TOO_BIG
@@ -20,9 +22,9 @@ from tests import hostile
 from tests.read_fillers import fill_pypdf, form_values, write_form
 
 EXPECTED = {
-    "empty.pdf": "文件是空的（0 字节），不是 PDF 表格。",
-    "not-a-pdf.pdf": "这不是 PDF 文件（文件开头没有 PDF 标记），请让申报人发送填写好的 PDF 表格。",
-    "word.pdf": "这不是 PDF 文件，而是 Word 文档或压缩包（.docx/.zip），请让申报人发送填写好的 PDF 表格。",
+    "empty.pdf": EMPTY,
+    "not-a-pdf.pdf": UNKNOWN,
+    "word.pdf": DAMAGED,  # a ZIP header and nothing after it: read as a Word document, a damaged one
     "truncated.pdf": "文件不完整（末尾缺少结束标记，可能在下载或传输中被截断），请让申报人重新发送。",
     "encrypted.pdf": "文件已加密（需要密码才能打开），无法读取；请让申报人发送未加密的表格。",
     "no-acroform.pdf": "文件不含可填写的表单字段，不是本工具生成的评分表。",

@@ -85,7 +85,7 @@ def test_exit_code_and_summary(run: tuple[int, str, Path], batch: Path) -> None:
     assert lines[0] == "读取完成：共 8 个文件，读出表格 7 份，无法读取 1 个；有问题的文件 4 个。"
     assert "  服务明星：5 份，平均 70.8 分（最高 100，最低 43）" in lines
     assert "  服务明星班组：1 份，平均 88.0 分（最高 88，最低 88）" in lines
-    assert any(line.startswith(f"  {batch / 'sub' / '说明.txt'}：这不是 PDF 文件") for line in lines)
+    assert any(line.startswith(f"  {batch / 'sub' / '说明.txt'}：这既不是 PDF 表格也不是 Word 文档") for line in lines)
     assert f"  {out / WORKBOOK_NAME}" in lines and len(lines) < 40
 
 
@@ -116,7 +116,7 @@ def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet
     problems = workbook["问题"]
     assert [c.value for c in problems[1]] == ["文件", "评分表", "申报人", "问题"]
     listed = [(row[0], row[3]) for row in problems.iter_rows(min_row=2, values_only=True)]
-    assert any(source.endswith("说明.txt") and "不是 PDF" in message for source, message in listed)
+    assert any(source.endswith("说明.txt") and "不是 Word 文档" in message for source, message in listed)
     assert any(source.endswith("经理.pdf") and "不得申报" in message for source, message in listed)
     duplicates = [m for _, m in listed if "同一申报人" in m]
     assert len(duplicates) == 2 and all("共提交了 2 份表格，另见：" in m for m in duplicates)

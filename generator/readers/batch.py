@@ -19,8 +19,10 @@ most its timeout and never stops the batch.  The memory cap uses
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -31,7 +33,8 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from generator.model.rubric import RubricSet
-from generator.readers.files import file_problem
+from generator.readers.files import file_problem, read_head
+from generator.readers.formats import CONVERTED, HEAD_BYTES, Kind, sniff
 from generator.readers.inputs import collect_inputs
 from generator.readers.limits import BatchLimits
 from generator.readers.results import TOO_BIG, FormResult, unreadable
@@ -49,17 +52,24 @@ IN_FLIGHT = 2
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One file to read: its position in the batch, its path, and how outputs name it."""
+    """One file to read: its position in the batch, its path, and how outputs name it.
+
+    For a .doc/.wps/.rtf/.odt the batch converted, ``path`` is LibreOffice's .docx and ``kind``
+    what the file was; for one it could not convert, ``failed`` says why.
+    """
 
     index: int
     path: Path
     source: str
+    kind: Kind | None = None
+    failed: str | None = None
 
 
 def timeout_problem(timeout_s: float) -> str:
     return f"读取超时（超过 {timeout_s:g} 秒），已停止读取；文件可能已损坏或含有异常构造的内容。"
 
 
+CONVERSION_FAILED = "LibreOffice 无法转换该文件，未能读取。"
 CRASH_PROBLEM = "读取该文件时读取进程异常退出（可能超出内存上限或文件内容异常），已停止读取；请让申报人重新发送。"
 
 
@@ -79,7 +89,10 @@ def _work(conn: Connection, rubrics: RubricSet, memory_mb: int, read: ReadFuncti
     _limit_memory(memory_mb)
     while (task := conn.recv()) is not None:
         try:
-            result = read(task.path, rubrics, task.source)
+            if task.kind is None and task.failed is None:
+                result = read(task.path, rubrics, task.source)
+            else:
+                result = read_return(task.path, rubrics, task.source, task.kind, task.failed)
         except MemoryError:
             result = unreadable(task.source, TOO_BIG)
         conn.send((task.index, result))
@@ -238,8 +251,27 @@ def read_batch(
         else:  # a worker could block opening it
             pool.record(index, unreadable(source, problem))
     if tasks:
-        pool.run(tasks)
+        with tempfile.TemporaryDirectory(prefix="rubric-forms-convert-") as work:
+            pool.run(convert_legacy(tasks, Path(work), pool.limits.timeout_s))
     return [pool.results[index] for index in range(len(paths))]
+
+
+def convert_legacy(tasks: Sequence[Task], work: Path, timeout_s: float) -> list[Task]:
+    """The tasks, each .doc/.wps/.rtf/.odt among them converted to .docx in one LibreOffice run."""
+    kinds = {task.index: sniff(read_head(task.path, HEAD_BYTES), task.path.name) for task in tasks}
+    legacy = [task for task in tasks if kinds[task.index] in CONVERTED]
+    if not legacy:
+        return list(tasks)
+    from generator.readers.convert import convert_to_docx
+
+    conversions = convert_to_docx([task.path for task in legacy], work, timeout_s)
+    converted = {
+        task.index: dataclasses.replace(task, path=done.converted, kind=kinds[task.index])
+        if done.converted is not None
+        else dataclasses.replace(task, failed=done.problem or CONVERSION_FAILED)
+        for task, done in zip(legacy, conversions, strict=True)
+    }
+    return [converted.get(task.index, task) for task in tasks]
 
 
 def read_returns(

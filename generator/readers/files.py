@@ -138,6 +138,20 @@ def read_regular_file(path: Path) -> bytes:
     return data
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of the regular file at ``path`` (fewer if shorter), opened as
+    :func:`read_regular_file` opens it; ``b""`` for anything that is no regular file."""
+    if file_problem(path) is not None:
+        return b""
+    try:
+        with open(os.open(path, OPEN_FLAGS), "rb") as handle:
+            if special_kind_problem(os.fstat(handle.fileno()).st_mode):
+                return b""
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
 def too_big(size: int) -> str:
     return f"文件过大（{size / 1048576:.0f} MB），不是正常的评分表，未读取。"
 

@@ -40,16 +40,20 @@ def has_fields_of(names: Set[str], rubric: Rubric) -> bool:
     return required_names(rubric) <= names <= expected_names(rubric)
 
 
+def unknown_rubric_problem(rubric_id: str) -> str:
+    return (
+        f"表格注明属于评分表“{rubric_id}”，但评分标准文件中没有这份评分表，无法读取；"
+        "请确认使用的是正确的 rubrics.toml。"
+    )
+
+
 def identify(identity: Identity, names: Set[str], rubrics: RubricSet) -> Identification:
     """The rubric of a form with these field names; raises :class:`UnreadableForm` when there is none."""
     if identity.rubric_id is None:
         return _by_field_names(names, rubrics)
     rubric = rubrics.get(identity.rubric_id)
     if rubric is None:
-        raise UnreadableForm(
-            f"表格注明属于评分表“{identity.rubric_id}”，但评分标准文件中没有这份评分表，无法读取；"
-            "请确认使用的是正确的 rubrics.toml。"
-        )
+        raise UnreadableForm(unknown_rubric_problem(identity.rubric_id))
     if identity.fingerprint in (None, rubric.fingerprint):
         return Identification(rubric)
     versions = f"版本指纹 {identity.fingerprint}，当前版本为 {rubric.fingerprint}"

@@ -1,7 +1,8 @@
 """Scores as people type them: parsing, and checking one score against its sub-item.
 
 Accepted: surrounding spaces (ASCII, full-width or non-breaking), full-width
-digits and signs (``８``, ``－３``) and a trailing ``分``.  Anything else — a
+digits and signs (``８``, ``－３``), a trailing ``分`` and, after it, a remark
+in brackets (``9分（自评）``, ``9分(自评)``).  Anything else — a
 fraction (``8.5``), a Chinese numeral (``八``), words, a number too long to
 be any score (Python refuses to convert more than 4,300 digits) — is not a
 score; the problem message quotes what was typed, shortened.
@@ -17,6 +18,8 @@ from generator.model.rubric import SubItem
 FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
 SPACES = " \t\r\n\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+REMARK = re.compile(r"分[ \u3000]*[（(][^（）()]*[）)]$")
+"""A bracketed remark after the unit: ``9分（自评）``."""
 SCORE_UNIT = "分"
 MAX_QUOTED = 40
 MAX_TEXT = 500  # characters kept of any one field value: far beyond any name, unit, post or score
@@ -36,7 +39,7 @@ def parse_score(raw: str | None) -> int | None:
     text = (raw or "").strip(SPACES)
     if len(text) > MAX_SCORE_CHARS:
         raise ScoreFormatError(raw or "")
-    text = text.translate(FULL_WIDTH)
+    text = REMARK.sub(SCORE_UNIT, text.translate(FULL_WIDTH))
     if text.endswith(SCORE_UNIT):
         text = text.removesuffix(SCORE_UNIT).rstrip(SPACES)
         if not text:

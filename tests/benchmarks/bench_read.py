@@ -1,4 +1,4 @@
-"""Benchmark: read and tabulate 1,000 filled forms (all three rubrics), against pdftk's field dump.
+"""Benchmark: read and tabulate 1,000 filled forms (all three rubrics), PDF and Word, against pdftk's field dump.
 
     python tests/benchmarks/bench_read.py [--forms 1000] [--jobs N] [--runs 3]
 
@@ -11,8 +11,12 @@ Chinese names and scores (a third per rubric), then times
 - baseline: ``pdftk FILE dump_data_fields_utf8`` over the same files, run
   with the same number of parallel processes.
 
-Targets (issue 5): at least 300 forms/s on a 2-core machine, and at least
-10 times the baseline's rate.
+Then the same for ``--forms`` Word returns (.docx filled in their content
+controls): the whole command line once.
+
+Targets: at least 300 PDF forms/s on a 2-core machine, and at least 10 times
+the baseline's rate (issue 5); at least 400 .docx forms/s for the whole
+command (issue 12).
 """
 
 from __future__ import annotations
@@ -31,13 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from generator.layout.form import build_layout  # noqa: E402
 from generator.model.loader import load  # noqa: E402
 from generator.model.rubric import Rubric, RubricSet  # noqa: E402
 from generator.readers.batch import read_batch  # noqa: E402
 from generator.readers.limits import BatchLimits, default_jobs  # noqa: E402
 from generator.reports.outputs import write_reports  # noqa: E402
 from generator.reports.tabulate import tabulate  # noqa: E402
+from generator.writers.docx.writer import write_docx  # noqa: E402
 from tests.read_fillers import fill_pypdf, form_values, write_form  # noqa: E402
+from tests.word_fillers import fill_controls  # noqa: E402
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志"
@@ -59,6 +66,37 @@ def make_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
         values = form_values(rubric, applicant, scores, sum(scores))
         paths.append(fill_pypdf(blanks[rubric.id], folder / f"{n:04d}-{rubric.id}.pdf", values))
     return paths
+
+
+def make_word_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
+    rng = random.Random(12)
+    blanks = {}
+    for rubric in rubrics:
+        blanks[rubric.id] = folder / f"blank-{rubric.id}.docx"
+        write_docx(build_layout(rubric), blanks[rubric.id])
+    paths = []
+    for n in range(count):
+        rubric = rubrics.rubrics[n % len(rubrics)]
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        applicant = [name, f"第{n}供电公司", "客户经理"][: len(rubric.applicant_fields)]
+        scores = random_scores(rubric, rng)
+        values = form_values(rubric, applicant, scores, sum(scores))
+        paths.append(fill_controls(blanks[rubric.id], folder / f"{n:04d}-{rubric.id}.docx", values))
+    for blank in blanks.values():
+        blank.unlink()
+    return paths
+
+
+def word(rubrics: RubricSet, temp: Path, count: int, jobs: int) -> None:
+    forms, out = temp / "word", temp / "word-out"
+    forms.mkdir()
+    files = make_word_forms(rubrics, forms, count)
+    times = [ours(files, rubrics, out, jobs) for _ in range(3)]
+    rate = len(files) / statistics.median(times)
+    print(f"Word: {len(files)} filled .docx forms; read + tabulate + write outputs: {rate:.0f} forms/s")
+    whole = command_line(forms, out, jobs)
+    whole_rate = len(files) / whole
+    print(f"Word: whole command line: {whole:.2f} s = {whole_rate:.0f} forms/s (target >= 400: {whole_rate >= 400})")
 
 
 def ours(files: list[Path], rubrics: RubricSet, out: Path, jobs: int) -> float:
@@ -106,6 +144,7 @@ def main() -> None:
         print(f"ours (read + tabulate + write outputs): median {statistics.median(times):.2f} s = {rate:.0f} forms/s")
         whole = command_line(forms, out, args.jobs)
         print(f"ours (whole command line, start-up included): {whole:.2f} s = {len(files) / whole:.0f} forms/s")
+        word(rubrics, Path(temp), args.forms, args.jobs)
         if shutil.which("pdftk") is None:
             print("baseline: pdftk is not installed")
             return
