@@ -13,7 +13,17 @@ from generator.readers.docx.reader import NO_CONTROLS, TRACKED_CHANGES
 from generator.readers.returns import read_return
 from generator.writers.forms import build_forms
 from tests.libreoffice_support import SOFFICE
-from tests.read_fillers import ORGANIZATION, REVIEW, REVIEW_DATE, fill_pypdf, form_values
+from tests.read_fillers import (
+    ORGANIZATION,
+    REVIEW,
+    REVIEW_DATE,
+    fill_pdfjs,
+    fill_pdftk,
+    fill_pymupdf,
+    fill_pypdf,
+    form_values,
+    pdfjs_available,
+)
 from tests.word_fillers import (
     fill_controls,
     paste_into_new_document,
@@ -154,13 +164,20 @@ def test_a_mixed_folder_reads_in_one_batch(rubric_set: RubricSet, blank, tmp_pat
     inbox = tmp_path / "收件箱 2025"
     inbox.mkdir()
     fill_controls(blank["star.docx"], inbox / "张三.docx", star_values(rubric_set))
-    fill_pypdf(blank["team.pdf"], inbox / "客服一班.pdf", form_values(team, TEAM_PERSON, TEAM_SCORES))
+    team_values = form_values(team, TEAM_PERSON, TEAM_SCORES)
+    fill_pypdf(blank["team.pdf"], inbox / "客服一班.pdf", team_values)
+    fillers = [(fill_pymupdf, "客服二班 PyMuPDF.pdf"), (fill_pdftk, "客服三班 pdftk.pdf")]
+    fillers += [(fill_pdfjs, "客服四班 pdf.js.pdf")] if pdfjs_available() else []
+    for filler, name in fillers:  # filled beside the inbox: pdftk and pdf.js leave their data files there
+        filler(blank["team.pdf"], tmp_path / name, team_values).rename(inbox / name)
     filled = fill_controls(blank["star.docx"], tmp_path / "f.docx", star_values(rubric_set))
     unwrap_controls(filled, inbox / "李四（WPS）.docx")
     if SOFFICE is not None:
         resave_with_libreoffice(filled, inbox, "doc", tmp_path / "profile")
     results = {Path(r.source).name: r for r in read_returns([inbox], rubric_set)}
-    assert results["客服一班.pdf"].total == 88 and results["客服一班.pdf"].format_text == "PDF"
+    pdfs = [r for name, r in results.items() if name.endswith(".pdf")]
+    assert len(pdfs) == (4 if pdfjs_available() else 3)
+    assert all(r.total == 88 and r.format_text == "PDF" and r.review == REVIEW for r in pdfs)
     assert results["张三.docx"].total == 85 and results["张三.docx"].format_text == "Word"
     assert results["李四（WPS）.docx"].total == 85
     if SOFFICE is not None:
