@@ -8,6 +8,7 @@ The package is laid out as readers → one model → writers:
 - :mod:`generator.readers`: returned forms read back into one result record;
 - :mod:`generator.reports`: results tabulated into a workbook, CSV files and an HTML report;
 - :mod:`generator.distribute`: the roster, personalised forms and e-mail;
+- :mod:`generator.collect`: returned forms saved out of the office's mailbox;
 - :mod:`generator.commands`: the command line, a thin layer over the functions below.
 
 The library API, for a Python user (each name is imported on first use, so
@@ -23,7 +24,10 @@ importing :mod:`generator` costs nothing)::
     rf.write_reports(tabulation, Path("output/汇总"))     # 评分汇总.xlsx, CSV files, 评分报告.html
 
     roster = rf.read_roster(Path("花名册.xlsx"), rubrics)
-    rf.personalize(roster.applicants, Path("output/个人表格"))
+    rf.personalize(roster.applicants, Path("output/个人表格"), formats=("pdf", "docx"))
+    rf.collect_files([Path("导出的邮件.mbox")], Path("output/回收"))    # or collect_mailbox(ImapSettings(...), ...)
+    checked = rf.tabulate(rf.read_returns([Path("output/回收")], rubrics), rubrics, roster.applicants,
+                          rf.ledger_senders(Path("output/回收")))    # checked.roster: 已交/未交/多次提交
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from generator.version import __version__
 
 if TYPE_CHECKING:
+    from generator.collect import CollectRun, ImapSettings, collect_files, collect_mailbox, ledger_senders
     from generator.distribute.mail import MailSettings
     from generator.distribute.mailing import MailRun, send_messages, write_messages
     from generator.distribute.personalize import PersonalizeRun, personalize
@@ -54,6 +59,11 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "Applicant": "generator.distribute.roster",
+    "CollectRun": "generator.collect",
+    "ImapSettings": "generator.collect",
+    "collect_files": "generator.collect",
+    "collect_mailbox": "generator.collect",
+    "ledger_senders": "generator.collect",
     "BatchLimits": "generator.readers.limits",
     "FontSettings": "generator.writers.pdf.fonts",
     "FormResult": "generator.readers.results",
@@ -80,8 +90,10 @@ _EXPORTS = {
 __all__ = [
     "Applicant",
     "BatchLimits",
+    "CollectRun",
     "FontSettings",
     "FormResult",
+    "ImapSettings",
     "MailRun",
     "MailSettings",
     "PersonalizeRun",
@@ -93,7 +105,10 @@ __all__ = [
     "UserError",
     "__version__",
     "build_forms",
+    "collect_files",
+    "collect_mailbox",
     "init_folder",
+    "ledger_senders",
     "load",
     "personalize",
     "read_return",

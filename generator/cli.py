@@ -18,7 +18,7 @@ from generator.errors import UserError
 from generator.terminal import say
 from generator.version import __version__
 
-COMMANDS = ("init", "check", "build", "read", "personalize", "mail")
+COMMANDS = ("init", "check", "build", "read", "personalize", "mail", "collect")
 """The subcommand modules in `generator.commands`, in the order `--help` lists them."""
 
 ARGPARSE_MESSAGES = (
@@ -29,6 +29,7 @@ ARGPARSE_MESSAGES = (
     (r"argument (\S+): expected one argument", r"参数 \1 需要一个值"),
     (r"argument (\S+): expected at least one argument", r"参数 \1 至少需要一个值"),
     (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"argument (\S+): (.*)", r"参数 \1：\2"),
 )
 
 

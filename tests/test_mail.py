@@ -133,10 +133,9 @@ def test_mail_command_writes_one_eml_per_applicant(tmp_path: Path, capsys: pytes
     assert parsed["To"].addresses[0].addr_spec == "jinguo@example.com"
     (attachment,) = list(parsed.iter_attachments())
     assert attachment.get_filename() == "服务明星班组-巾帼文明岗.pdf"
-    assert pdf_values(attachment.get_content()) == {
-        "team-applicant-team_name": "巾帼文明岗",
-        "team-applicant-unit": "国网上海市电力公司",
-    }
+    values = pdf_values(attachment.get_content())
+    assert len(values.pop("team-roster_key")) == 16, "the copy carries its roster key"
+    assert values == {"team-applicant-team_name": "巾帼文明岗", "team-applicant-unit": "国网上海市电力公司"}
 
 
 def test_mail_warns_of_characters_the_form_cannot_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

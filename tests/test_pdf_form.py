@@ -56,6 +56,10 @@ def test_kinds_flags_and_alignment(form) -> None:
     for field in form_fields(rubric):
         annot = found[field.name][1]
         flags = int(annot.get("/Ff", 0))
+        if field.kind == "roster_key":
+            assert annot["/F"] == 2 and flags & READ_ONLY, "hidden, read-only: only a personalised copy fills it"
+            assert [float(v) for v in annot["/Rect"]] == [0, 0, 0, 0]
+            continue
         assert annot["/F"] == 4, "every widget prints"
         assert "/BG" not in annot.get("/MK", {}) or field.kind == "review_date"
         assert "/BC" not in annot.get("/MK", {}), "no border on paper"

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from generator.cli import main
 from generator.distribute.personalize import Personalizer
 from generator.distribute.roster import Applicant
-from generator.model.fields import applicant_field, score_fields
+from generator.model.fields import applicant_field, roster_key_field, score_fields
+from generator.model.identity import ROSTER_KEY
 from generator.model.rubric import RubricSet
 from generator.readers.returns import read_return
 from generator.writers.pdf.fonts import subset_font_file
@@ -55,11 +56,14 @@ def test_header_fields_hold_the_values_and_the_reader_reads_them_exactly(
         path = written[person.row]
         expected = {applicant_field(person.rubric, h).name: v for h, (_, v) in zip(
             person.rubric.applicant_fields, person.values, strict=True) if v}  # fmt: skip
+        expected[roster_key_field(person.rubric).name] = person.roster_key
         assert pdf_values(path) == expected
+        assert (PdfReader(path).metadata or {})[ROSTER_KEY.info] == person.roster_key
         result = read_return(path, rubric_set)
         assert result.read and result.rubric_id == person.rubric.id
         assert result.fingerprint == person.rubric.fingerprint
         assert result.applicant == {k: v for k, v in person.values}
+        assert result.roster_key == person.roster_key and len(person.roster_key) == 16
 
 
 def _appearance(path: Path, name: str):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ KIND_LABELS = {
     "score": "整数",
     "review": "多行文本",
     "organization": "文本",
+    "roster_key": "隐藏（个人表格的名单编号）",
     "review_date": "文本",
     "seal": "签名（电子盖章）",
 }

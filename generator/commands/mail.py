@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.commands.options import font_settings, load_rubrics, progress_bar, report_problems
 from generator.commands.personalize import add_common_arguments
 from generator.distribute.smtp_settings import DEFAULT_PASSWORD_ENV
+from generator.filenames import safe_component
 from generator.resources import DEFAULT_OUTPUT
 from generator.terminal import say
 
 if TYPE_CHECKING:
-    from generator.distribute.mail import MailSettings
+    from generator.distribute.mail import MailSettings, MessageKind
     from generator.distribute.mailing import MailRun
     from generator.distribute.roster import Applicant, Roster
     from generator.distribute.smtp_send import Outcome
     from generator.distribute.smtp_settings import SmtpSettings
+    from generator.model.rubric import RubricSet
 
 DEFAULT_FOLDER = DEFAULT_OUTPUT / "邮件"
 
@@ -55,6 +59,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--resend-uncertain", action="store_true", help="重发上次中断时状态不明的邮件（请先确认对方没有收到）"
     )
+    remind = parser.add_mutually_exclusive_group()
+    remind.add_argument(
+        "--remind",
+        nargs="+",
+        type=Path,
+        metavar="路径",
+        help="催交：先读取这些已交回的表格（文件或文件夹），只给花名册中尚未交回的人发提醒，附一份新的个人表格",
+    )
+    remind.add_argument(
+        "--remind-from",
+        type=Path,
+        metavar="目录",
+        help="催交：按上次 read --roster 的结果目录（其中的 名单核对.json）确定尚未交回的人",
+    )
+    parser.add_argument(
+        "--round",
+        metavar="名称",
+        help="催交轮次的名称（默认：当天日期）；同一轮次中每人最多提醒一次，邮件和记录在输出目录的“催交-轮次”文件夹",
+    )
     parser.set_defaults(run=run)
 
 
@@ -82,6 +105,7 @@ def settings(args: argparse.Namespace) -> tuple[MailSettings, SmtpSettings | Non
 
 
 def run(args: argparse.Namespace) -> int:
+    from generator.distribute.mail import FORM_MESSAGE
     from generator.distribute.mailing import send_messages, write_messages
     from generator.distribute.roster import read_roster
 
@@ -89,10 +113,14 @@ def run(args: argparse.Namespace) -> int:
     rubrics = load_rubrics(args)
     roster = read_roster(args.roster, rubrics, require_email=True)
     report_problems(roster.problems)
-    applicants, fonts, beside = roster.applicants, font_settings(args), rubrics.source
+    applicants: Sequence[Applicant] = roster.applicants
+    fonts, beside, kind = font_settings(args), rubrics.source, FORM_MESSAGE
+    if args.remind or args.remind_from:
+        applicants, kind = pending(args, roster, rubrics)
+        args.out = args.out / f"催交-{safe_component(kind.round)}"
     if smtp is None:
         with progress_bar("生成邮件") as bar:
-            done = write_messages(applicants, mail, args.out, fonts, beside, on_progress=bar)
+            done = write_messages(applicants, mail, args.out, fonts, beside, on_progress=bar, kind=kind)
         report_problems(done.warnings)
         return _finish(args, roster, done, beside)
     with progress_bar("发送邮件") as bar:
@@ -114,9 +142,31 @@ def run(args: argparse.Namespace) -> int:
             beside=beside,
             resend_uncertain=args.resend_uncertain,
             on_outcome=report,
+            kind=kind,
         )
     report_problems(done.warnings)
     return _finish(args, roster, done, beside)
+
+
+def pending(args: argparse.Namespace, roster: Roster, rubrics: RubricSet) -> tuple[list[Applicant], MessageKind]:
+    """The roster rows that have not returned their form, and the reminder of this round."""
+    from generator.commands.read import collected_senders
+    from generator.distribute.mail import reminder
+    from generator.readers.batch import read_returns
+    from generator.reports.roster_check import check_roster, returned_keys
+
+    if args.remind_from is not None:
+        returned = returned_keys(args.remind_from)
+        waiting = [a for a in roster.applicants if a.roster_key not in returned]
+    else:
+        with progress_bar("读取已交回的表格") as bar:
+            results = read_returns(args.remind, rubrics, on_progress=bar, skip=args.out)
+        check = check_roster(roster.applicants, results, rubrics, collected_senders(args.remind))
+        waiting = [a for a, line in zip(roster.applicants, check.lines, strict=True) if line.status == "未交"]
+    round_name = args.round or date.today().isoformat()
+    count = len(roster.applicants)
+    say(f"催交（{round_name}）：花名册 {count} 人，已交回 {count - len(waiting)} 人，需提醒 {len(waiting)} 人。")
+    return waiting, reminder(round_name)
 
 
 def _finish(args: argparse.Namespace, roster: Roster, done: MailRun, beside: Path) -> int:

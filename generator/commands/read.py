@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator.commands.options import add_out_option, add_rubrics_option, load_rubrics, progress_bar
+from generator.commands.options import (
+    add_out_option,
+    add_rubrics_option,
+    load_rubrics,
+    progress_bar,
+    report_problems,
+)
 from generator.readers.limits import DEFAULT_TIMEOUT_S, BatchLimits
 from generator.resources import DEFAULT_OUTPUT
 from generator.terminal import say
@@ -14,16 +20,22 @@ from generator.terminal import say
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "read",
-        help="读取回收的 PDF 表格，核对、计分并汇总",
+        help="读取回收的 PDF 和 Word 表格，核对、计分并汇总",
         description=(
-            "读取申报人填好交回的 PDF 表格（可给出文件或文件夹，文件夹会递归查找），"
+            "读取申报人填好交回的 PDF 和 Word 表格（可给出文件或文件夹，文件夹会递归查找），"
             "按评分标准核对每项评分、重新计算总分，并生成汇总工作簿（.xlsx）、每份评分表的 CSV 和 HTML 报告。\n"
             "退出码：0 表示全部表格顺利读取；1 表示有文件存在问题；2 表示用法错误。"
         ),
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="路径", help="PDF 文件或包含 PDF 的文件夹")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="路径", help="交回的表格文件，或包含它们的文件夹")
     add_out_option(parser, DEFAULT_OUTPUT)
     add_rubrics_option(parser)
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        metavar="花名册",
+        help="花名册（.xlsx 或 .csv）：逐人核对已交、未交、多次提交，写入“名单核对”工作表和报告",
+    )
     parser.add_argument("--jobs", type=int, default=0, metavar="N", help="同时读取的进程数（默认：CPU 核数）")
     parser.add_argument(
         "--timeout",
@@ -48,9 +60,27 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
     rubrics = load_rubrics(args)
     limits = BatchLimits(jobs=args.jobs, timeout_s=args.timeout)
+    roster = None
+    if args.roster is not None:
+        from generator.distribute.roster import read_roster
+
+        roster = read_roster(args.roster, rubrics, require_email=False)
+        report_problems(roster.problems)
     with progress_bar("读取") as bar:
         results = read_returns(args.paths, rubrics, limits, on_progress=bar, skip=args.out)
-    tabulation = tabulate(results, rubrics)
+    senders = collected_senders(args.paths) if roster is not None else None
+    tabulation = tabulate(results, rubrics, roster.applicants if roster else None, senders)
     written = write_reports(tabulation, args.out)
     say(read_summary(tabulation, args.out, written), end="")
     return 0 if tabulation.clean else 1
+
+
+def collected_senders(paths: list[Path]) -> dict[str, str]:
+    """Each collected file's sender address, from the ``collect`` ledger of every folder read."""
+    from generator.collect import ledger_senders
+    from generator.readers.files import display_name
+
+    senders: dict[str, str] = {}
+    for folder in (p for p in paths if p.is_dir()):
+        senders |= {display_name(folder / name): address for name, address in ledger_senders(folder).items()}
+    return senders

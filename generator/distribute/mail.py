@@ -27,6 +27,26 @@ from generator.textrender import render
 
 SUBJECT_TEMPLATE = "mail_subject.txt.j2"
 BODY_TEMPLATE = "mail_body.txt.j2"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageKind:
+    """Which message: its subject and body templates, and what else they are told (a reminder's round)."""
+
+    subject: str = SUBJECT_TEMPLATE
+    body: str = BODY_TEMPLATE
+    round: str = ""
+
+
+FORM_MESSAGE = MessageKind()
+"""The first message: the applicant's form, to fill in."""
+
+
+def reminder(round_name: str) -> MessageKind:
+    """A reminder to someone who has not returned the form, in the round ``round_name``."""
+    return MessageKind("mail_remind_subject.txt.j2", "mail_remind_body.txt.j2", round_name)
+
+
 MESSAGE_HEADERS = frozenset({"subject", "from", "to", "date", "message-id", "mime-version", "content-type"})
 
 
@@ -88,18 +108,24 @@ def to_header(display: str, address: str) -> LiteralHeader:
 
 
 def build_message(
-    applicant: Applicant, settings: MailSettings, attachment: str, pdf: bytes, beside: Path | None = None
+    applicant: Applicant,
+    settings: MailSettings,
+    attachment: str,
+    pdf: bytes,
+    beside: Path | None = None,
+    kind: MessageKind = FORM_MESSAGE,
 ) -> EmailMessage:
     """The complete message to ``applicant`` with ``pdf`` attached as ``attachment``.
 
-    ``beside`` is the rubric file whose own templates come first (see :mod:`generator.textrender`).
+    ``beside`` is the rubric file whose own templates come first (see :mod:`generator.textrender`);
+    ``kind`` chooses the templates (the form, or a reminder).
     Raises :class:`MessageError` when the message cannot be made exactly as meant.
     """
     problem = email_problem(applicant.email)
     if problem:
         raise MessageError(applicant, f"无法生成邮件：{problem}")
-    context = mail_context(applicant, settings, attachment)
-    subject = one_line(render(SUBJECT_TEMPLATE, beside, **context))
+    context = mail_context(applicant, settings, attachment) | {"round": kind.round}
+    subject = one_line(render(kind.subject, beside, **context))
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = text_header("Subject", subject)
     message["From"] = _address("From", settings.sender)
@@ -108,7 +134,7 @@ def build_message(
         message["Reply-To"] = _address("Reply-To", settings.return_address)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.domain)
-    message.set_content(render(BODY_TEMPLATE, beside, **context), charset="utf-8", cte="base64")
+    message.set_content(render(kind.body, beside, **context), charset="utf-8", cte="base64")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment, params={"name": attachment})
     check_message(message, applicant, settings, subject)
     return message

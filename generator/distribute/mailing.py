@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from generator.atomic import write_bytes_atomic
-from generator.distribute.mail import MailSettings, MessageError, build_message
+from generator.distribute.mail import FORM_MESSAGE, MailSettings, MessageError, MessageKind, build_message
 from generator.distribute.personalize import Personalizer, missing_glyph_warning
 from generator.distribute.roster import Applicant, RowProblem
 from generator.distribute.send_log import SendLog
@@ -56,9 +56,10 @@ class _Messages:
         out_dir: Path,
         fonts: FontSettings | None,
         beside: Path | None,
+        kind: MessageKind = FORM_MESSAGE,
     ) -> None:
         self.personalizer = Personalizer(applicants, fonts)
-        self.settings, self.out_dir, self.beside = settings, out_dir, beside
+        self.settings, self.out_dir, self.beside, self.kind = settings, out_dir, beside, kind
         self.written: list[Path] = []
         warnings = (missing_glyph_warning(applicant, self.personalizer.glyphs) for applicant in applicants)
         self.warnings = [warning for warning in warnings if warning]
@@ -66,7 +67,8 @@ class _Messages:
     def __call__(self, applicant: Applicant) -> EmailMessage:
         personalizer = self.personalizer
         pdf = personalizer.pdf(applicant)
-        message = build_message(applicant, self.settings, personalizer.file_name(applicant), pdf, self.beside)
+        attachment = personalizer.file_name(applicant)
+        message = build_message(applicant, self.settings, attachment, pdf, self.beside, self.kind)
         path = inside(self.out_dir, f"{personalizer.stem(applicant)}.eml")
         write_bytes_atomic(path, message.as_bytes())
         self.written.append(path)
@@ -80,11 +82,13 @@ def write_messages(
     fonts: FontSettings | None = None,
     beside: Path | None = None,
     on_progress: Progress | None = None,
+    kind: MessageKind = FORM_MESSAGE,
 ) -> MailRun:
-    """Write each applicant's message into ``out_dir`` as an ``.eml`` file, for checking or sending by hand."""
+    """Write each applicant's message (``kind``: the form, or a reminder) into ``out_dir`` as an ``.eml``
+    file, for checking or sending by hand."""
     if not applicants:
         return MailRun([], [])
-    messages = _Messages(applicants, settings, out_dir, fonts, beside)
+    messages = _Messages(applicants, settings, out_dir, fonts, beside, kind)
     problems: list[RowProblem] = []
     for done, applicant in enumerate(applicants, 1):
         try:
@@ -107,17 +111,19 @@ def send_messages(
     beside: Path | None = None,
     resend_uncertain: bool = False,
     on_outcome: Callable[[Applicant, Outcome, str], None] | None = None,
+    kind: MessageKind = FORM_MESSAGE,
 ) -> MailRun:
     """Send each applicant's message unless the send log says it went already; keep ``.eml`` copies.
 
-    ``log_path`` defaults to :data:`LOG_NAME` in ``out_dir``; ``on_outcome``
+    ``kind`` is the form or a reminder (whose round has its own send log, so nobody is reminded
+    twice in one round); ``log_path`` defaults to :data:`LOG_NAME` in ``out_dir``; ``on_outcome``
     hears of every applicant as they are done.  Raises :class:`~generator.errors.UserError`
     at once when another run is using the same send log.
     """
     if not applicants:
         return MailRun([], [], SendSummary())
     with SendLog(log_path or out_dir / LOG_NAME) as log:  # locked first: a second run stops here, before any work
-        messages = _Messages(applicants, settings, out_dir, fonts, beside)
+        messages = _Messages(applicants, settings, out_dir, fonts, beside, kind)
         summary = send_all(
             applicants,
             messages,

@@ -16,6 +16,7 @@ be read at all, or has no 表格 column anywhere, raises :class:`~generator.erro
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ COLUMN_ALIASES = {
 }
 HEADER_SEARCH_ROWS = 10
 MAX_VALUE_LENGTH = 100
+ROSTER_KEY_DIGITS = 16
 BLANKS = re.compile(r"\s+")
 INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
@@ -95,6 +97,12 @@ class Applicant:
         """Who this applicant is, independent of row order: rubric, header values and address."""
         parts = [self.rubric.id, *(value for _, value in self.values), self.email.lower()]
         return "\x1f".join(parts)
+
+    @property
+    def roster_key(self) -> str:
+        """The key a personalised form carries (hidden field, document metadata): 16 hex digits of the
+        SHA-256 of :attr:`key`, so a return finds this row even when its header was retyped."""
+        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:ROSTER_KEY_DIGITS]
 
 
 @dataclass(frozen=True, slots=True)

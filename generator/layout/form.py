@@ -27,7 +27,7 @@ from generator.layout.parts import (
     Typography,
 )
 from generator.layout.table import measure_table, paginate
-from generator.model.fields import score_field
+from generator.model.fields import FormField, roster_key_field, score_field
 from generator.model.rubric import Rubric
 
 __all__ = ["FontRole", "FormLayout", "build_layout"]
@@ -51,7 +51,8 @@ class FormLayout:
 
     ``cells`` is the whole table, each cell with its lines; ``pages`` cuts it
     into the rows, cells and row heights each page shows.  The footer block
-    follows the table on the last page.
+    follows the table on the last page.  ``hidden`` are fields a form carries
+    without showing them (the roster key of a personalised copy).
     """
 
     rubric: Rubric
@@ -65,6 +66,7 @@ class FormLayout:
     pages: tuple[PageTable, ...]
     footer: FooterBlock
     typography: Typography
+    hidden: tuple[FormField, ...] = ()
     margin_mm: float = MARGIN_MM
 
     @property
@@ -134,4 +136,5 @@ def build_layout(rubric: Rubric, typography: Typography | None = None) -> FormLa
         pages=pages,
         footer=footer,
         typography=t,
+        hidden=(roster_key_field(rubric),),
     )

@@ -19,11 +19,12 @@ from typing import Literal
 
 from generator.model.rubric import HeaderField, Rubric, SubItem
 
-FieldKind = Literal["applicant", "total", "score", "review", "organization", "review_date", "seal"]
+FieldKind = Literal["applicant", "total", "score", "review", "organization", "review_date", "seal", "roster_key"]
 
 REVIEW_DATE_LABEL = "审核日期"
 ORGANIZATION_LABEL = "所在组织名称"
-ADDED_KINDS: frozenset[FieldKind] = frozenset({"organization"})
+ROSTER_KEY_LABEL = "名单编号"
+ADDED_KINDS: frozenset[FieldKind] = frozenset({"organization", "roster_key"})
 """Kinds of field that forms made by earlier versions of the tool lack; readers take them as empty."""
 
 
@@ -68,6 +69,11 @@ def seal_field(rubric: Rubric) -> FormField:
     return FormField(f"{rubric.id}-seal", rubric.footer.seal, "seal")
 
 
+def roster_key_field(rubric: Rubric) -> FormField:
+    """A hidden field: a personalised copy's roster key, so a return finds its roster row exactly."""
+    return FormField(f"{rubric.id}-roster_key", ROSTER_KEY_LABEL, "roster_key")
+
+
 def header_field(rubric: Rubric, header: HeaderField) -> FormField:
     """The field of a header blank: an applicant field or the total."""
     return total_field(rubric) if header.kind == "total" else applicant_field(rubric, header)
@@ -82,6 +88,7 @@ def form_fields(rubric: Rubric) -> tuple[FormField, ...]:
         organization_field(rubric),
         review_date_field(rubric),
         seal_field(rubric),
+        roster_key_field(rubric),
     )
 
 

@@ -34,6 +34,8 @@ class MetadataKey:
 RUBRIC_ID = MetadataKey("RubricId", "rubric_id")
 FINGERPRINT = MetadataKey("RubricFingerprint", "rubric_fingerprint")
 TOOL_VERSION = MetadataKey("RubricFormsVersion", "rubric_forms_version")
+ROSTER_KEY = MetadataKey("RubricRosterKey", "rubric_roster_key")
+"""A personalised copy's roster key (also in its hidden field, :func:`~generator.model.fields.roster_key_field`)."""
 
 
 def identity_values(rubric: Rubric, tool_version: str) -> dict[MetadataKey, str]:
@@ -47,3 +49,4 @@ class Identity:
 
     rubric_id: str | None = None
     fingerprint: str | None = None
+    roster_key: str | None = None

@@ -21,9 +21,11 @@ from generator.model.fields import (
     organization_field,
     review_date_field,
     review_field,
+    roster_key_field,
     score_fields,
     total_field,
 )
+from generator.model.identity import Identity
 from generator.model.rubric import Rubric
 from generator.readers.results import Eligibility, FormResult
 from generator.readers.scores import MAX_TEXT, ScoreCheck, ScoreFormatError, check_score, clip, parse_score, quote
@@ -70,7 +72,16 @@ def evaluate(
         organization=clip(review["organization"]),
         review=clip(review["review"]),
         review_date=clip(review["review_date"]),
+        roster_key=clip(values.get(roster_key_field(rubric).name, "").strip()),
     )
+
+
+def with_roster_key(values: Mapping[str, str], rubric: Rubric, identity: Identity) -> Mapping[str, str]:
+    """The values, with the roster key the document's metadata states when its hidden field has none."""
+    name = roster_key_field(rubric).name
+    if identity.roster_key and not values.get(name, "").strip():
+        return {**values, name: identity.roster_key}
+    return values
 
 
 def _review_fields(rubric: Rubric) -> dict[str, FormField]:

@@ -64,6 +64,7 @@ class FormResult:
     organization: str = ""
     review: str = ""
     review_date: str = ""
+    roster_key: str = ""
 
     @property
     def format_text(self) -> str:

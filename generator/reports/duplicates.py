@@ -31,14 +31,14 @@ class DuplicateGroup:
     sources: tuple[str, ...]
 
 
-def _normal(text: str) -> str:
+def normal(text: str) -> str:
     """Compare as people mean it: full-width and half-width alike, spaces and case ignored."""
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def applicant_key(result: FormResult, rubric: Rubric) -> tuple[str, ...] | None:
     """Who the form is about: the rubric, the name (姓名/班组名称) and the unit."""
-    name, unit = (_normal(value) for value in _name_and_unit(result, rubric))
+    name, unit = (normal(value) for value in _name_and_unit(result, rubric))
     return (rubric.id, name, unit) if name else None
 
 

@@ -17,6 +17,7 @@ from generator.atomic import OutputError, write_file_set
 from generator.filenames import safe_component
 from generator.reports.csv_tables import csv_bytes
 from generator.reports.html import html_bytes
+from generator.reports.roster_check import ROSTER_JSON, roster_json
 from generator.reports.tabulate import Tabulation
 from generator.reports.workbook import workbook_bytes
 
@@ -34,6 +35,9 @@ def _renderers(tabulation: Tabulation) -> dict[str, Callable[[], bytes]]:
     for table in tabulation.tables:
         renderers[csv_name(table.rubric.name)] = functools.partial(csv_bytes, table)
     renderers[REPORT_NAME] = lambda: html_bytes(tabulation)
+    if tabulation.roster is not None:
+        check = tabulation.roster
+        renderers[ROSTER_JSON] = lambda: roster_json(check)
     return renderers
 
 

@@ -7,12 +7,13 @@ model, so they agree on columns, order, ranking and statistics.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import FormResult
 from generator.reports.duplicates import DuplicateGroup, flag_duplicates
+from generator.reports.roster_check import RosterCheck, RosterRow, check_roster
 
 Cell = str | int | None
 
@@ -64,6 +65,7 @@ class Tabulation:
     duplicates: tuple[DuplicateGroup, ...]
     tables: tuple[RubricTable, ...]
     problems: tuple[ProblemEntry, ...]
+    roster: RosterCheck | None = None
 
     @property
     def unreadable(self) -> tuple[FormResult, ...]:
@@ -168,8 +170,14 @@ def problem_entries(results: Sequence[FormResult], rubrics: RubricSet) -> tuple[
     return tuple(entries)
 
 
-def tabulate(results: Sequence[FormResult], rubrics: RubricSet) -> Tabulation:
-    """The per-rubric tables and the problem list of a batch of results, duplicate returns flagged first."""
+def tabulate(
+    results: Sequence[FormResult],
+    rubrics: RubricSet,
+    roster: Sequence[RosterRow] | None = None,
+    senders: Mapping[str, str] | None = None,
+) -> Tabulation:
+    """The per-rubric tables and the problem list of a batch of results, duplicate returns flagged first;
+    with a ``roster``, each row checked against the returns (``senders``: source → e-mail address)."""
     results, duplicates = flag_duplicates(results, rubrics)
     return Tabulation(
         rubrics=rubrics,
@@ -177,4 +185,5 @@ def tabulate(results: Sequence[FormResult], rubrics: RubricSet) -> Tabulation:
         duplicates=duplicates,
         tables=tuple(rubric_table(rubric, results) for rubric in rubrics),
         problems=problem_entries(results, rubrics),
+        roster=check_roster(roster, results, rubrics, senders) if roster is not None else None,
     )

@@ -1,4 +1,5 @@
-"""The workbook: a sheet per rubric (a row per form, best total first), a 问题 sheet and a 重复提交 sheet.
+"""The workbook: a sheet per rubric (a row per form, best total first), with a roster the 名单核对 sheet,
+a 问题 sheet and a 重复提交 sheet.
 
 Headers are frozen, columns sized to their contents, applicant text stored
 as text that can never become a formula (see :mod:`generator.reports.cells`).
@@ -14,12 +15,28 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from generator.model.rubric import RubricSet
 from generator.reports.cells import display_width, formula_like, safe_text, sheet_names
+from generator.reports.roster_check import RosterCheck
 from generator.reports.tabulate import PROBLEM_HEADERS, Cell, RubricTable, Tabulation
 
 PROBLEM_SHEET = "问题"
 DUPLICATE_SHEET = "重复提交"
 DUPLICATE_HEADERS = ("评分表", "申报人", "份数", "文件")
+ROSTER_SHEET = "名单核对"
+ROSTER_HEADERS = (
+    "花名册位置",
+    "评分表",
+    "姓名/班组名称",
+    "单位",
+    "邮箱",
+    "状态",
+    "份数",
+    "交回文件",
+    "格式",
+    "形式",
+    "说明",
+)
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -107,6 +124,27 @@ def _duplicate_sheet(workbook: Workbook, tabulation: Tabulation, name: str) -> N
     _fill(sheet, DUPLICATE_HEADERS, rows, "A2")
 
 
+def _roster_sheet(workbook: Workbook, check: RosterCheck, rubrics: RubricSet, name: str) -> None:
+    """Each roster row with its status and files, then each return no row claims (名单外)."""
+    sheet = workbook.create_sheet(name)
+    rows: list[tuple[Cell, ...]] = []
+    for line in check.lines:
+        entry = line.entry
+        rows.append(
+            (entry.where, entry.rubric.name, entry.name, entry.unit, entry.email,
+             line.status, len(line.returns), line.files, line.formats, "电子" if line.returns else "", line.note)
+        )  # fmt: skip
+    for result in check.unmatched:
+        rubric = rubrics.get(result.rubric_id or "")
+        name = result.applicant.get(rubric.name_field.id, "") if rubric else ""
+        unit = rubric.unit_field if rubric else None
+        rows.append(
+            ("", rubric.name if rubric else "", name, result.applicant.get(unit.id, "") if unit else "", "",
+             "名单外", 1, result.source, result.format_text, "电子", "花名册中没有对应的人")
+        )  # fmt: skip
+    _fill(sheet, ROSTER_HEADERS, rows, "C2")
+
+
 def workbook_bytes(tabulation: Tabulation) -> bytes:
     """The workbook as bytes: a sheet per rubric, then 问题 and, when there are any, 重复提交."""
     workbook = Workbook()
@@ -114,9 +152,11 @@ def workbook_bytes(tabulation: Tabulation) -> bytes:
     assert default_sheet is not None  # a new workbook has one sheet, and it is the active one
     workbook.remove(default_sheet)
     count = len(tabulation.tables)
-    names = sheet_names([t.rubric.name for t in tabulation.tables] + [PROBLEM_SHEET, DUPLICATE_SHEET])
+    names = sheet_names([t.rubric.name for t in tabulation.tables] + [PROBLEM_SHEET, DUPLICATE_SHEET, ROSTER_SHEET])
     for table, name in zip(tabulation.tables, names[:count], strict=True):
         _rubric_sheet(workbook, table, name)
+    if tabulation.roster is not None:
+        _roster_sheet(workbook, tabulation.roster, tabulation.rubrics, names[count + 2])
     _problem_sheet(workbook, tabulation, names[count])
     if tabulation.duplicates:
         _duplicate_sheet(workbook, tabulation, names[count + 1])

@@ -14,12 +14,12 @@ from __future__ import annotations
 from lxml import etree
 
 from generator.model.fields import form_fields
-from generator.model.identity import FINGERPRINT, RUBRIC_ID, Identity
+from generator.model.identity import FINGERPRINT, ROSTER_KEY, RUBRIC_ID, Identity
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.docx.locate import Located, locate, squeeze
 from generator.readers.docx.package import WordPackage, open_word_package, parse_xml
 from generator.readers.docx.text import has_revisions, text_of
-from generator.readers.evaluate import evaluate
+from generator.readers.evaluate import evaluate, with_roster_key
 from generator.readers.identify import identify, unknown_rubric_problem
 from generator.readers.results import FormResult, UnreadableForm
 
@@ -37,7 +37,11 @@ def custom_identity(package: WordPackage) -> Identity:
     properties: dict[str, str] = {}
     for prop in parse_xml(data, "docProps/custom.xml").iter(f"{CUSTOM}property"):
         properties[prop.get("name", "")] = "".join(str(text) for text in prop.itertext()).strip()
-    return Identity(properties.get(RUBRIC_ID.docx) or None, properties.get(FINGERPRINT.docx) or None)
+    return Identity(
+        properties.get(RUBRIC_ID.docx) or None,
+        properties.get(FINGERPRINT.docx) or None,
+        properties.get(ROSTER_KEY.docx) or None,
+    )
 
 
 def rubric_by_title(body: etree._Element, rubrics: RubricSet) -> Rubric:
@@ -79,4 +83,5 @@ def read_docx(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
     if has_revisions(body):
         notes.append(TRACKED_CHANGES)
     code = "docm" if package.is_macro_enabled else "docx"
-    return evaluate(found.rubric, located.values, source, identity.fingerprint, tuple(notes), format=code)
+    values = with_roster_key(located.values, found.rubric, identity)
+    return evaluate(found.rubric, values, source, identity.fingerprint, tuple(notes), format=code)

@@ -26,7 +26,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from generator.model.identity import FINGERPRINT, RUBRIC_ID, XMP_NAMESPACE, Identity
+from generator.model.identity import FINGERPRINT, ROSTER_KEY, RUBRIC_ID, XMP_NAMESPACE, Identity
 from generator.readers.pdf.dict_scan import entries
 from generator.readers.pdf.ending import document_bytes
 from generator.readers.results import TOO_BIG, UnreadableForm
@@ -231,10 +231,10 @@ def _walk(reader: PdfReader, data: bytes, roots: ArrayObject) -> Iterator[tuple[
 
 def document_identity(reader: PdfReader, data: bytes) -> Identity:
     """The rubric id and fingerprint from the information dictionary, else from XMP."""
-    info = entries(reader, data, reader.trailer.get("/Info"), (RUBRIC_ID.info, FINGERPRINT.info))
+    info = entries(reader, data, reader.trailer.get("/Info"), (RUBRIC_ID.info, FINGERPRINT.info, ROSTER_KEY.info))
     rubric_id = _plain(info.get(RUBRIC_ID.info))
     if rubric_id:
-        return Identity(rubric_id, _plain(info.get(FINGERPRINT.info)))
+        return Identity(rubric_id, _plain(info.get(FINGERPRINT.info)), _plain(info.get(ROSTER_KEY.info)))
     return _xmp_identity(reader)
 
 

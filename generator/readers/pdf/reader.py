@@ -10,7 +10,7 @@ from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from generator.model.identity import Identity
 from generator.model.rubric import RubricSet
-from generator.readers.evaluate import evaluate
+from generator.readers.evaluate import evaluate, with_roster_key
 from generator.readers.identify import identify
 from generator.readers.pdf.document import (
     REPAIRED,
@@ -53,7 +53,9 @@ def read_pdf_bytes(data: bytes, source: str, rubrics: RubricSet, strict: bool = 
     if not values:
         raise UnreadableForm(_no_fields_reason(first_page_text(reader), identity, rubrics))
     found = identify(identity, values.keys(), rubrics)
-    return evaluate(found.rubric, values, source, identity.fingerprint, found.notes)
+    return evaluate(
+        found.rubric, with_roster_key(values, found.rubric, identity), source, identity.fingerprint, found.notes
+    )
 
 
 def _no_fields_reason(page_text: str, identity: Identity, rubrics: RubricSet) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import zlib
 
+from docx.document import Document
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -48,3 +50,17 @@ def text_control(field: FormField, blank: str, *, multiline: bool = False) -> et
 def add_text_control(paragraph: Paragraph, field: FormField, blank: str, *, multiline: bool = False) -> None:
     """Append a content control for ``field`` to ``paragraph``."""
     paragraph._p.append(text_control(field, blank, multiline=multiline))
+
+
+def fill_controls(document: Document, values: dict[str, str]) -> None:
+    """Put each value into the control tagged with its field name (a personalised copy's header)."""
+    if not values:
+        return
+    for sdt in document.element.body.iter(qn("w:sdt")):
+        tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
+        name = tag.get(qn("w:val")) if tag is not None else None
+        if name in values:
+            texts = list(sdt.iter(qn("w:t")))
+            texts[0].text = values[name]
+            for extra in texts[1:]:
+                extra.text = ""

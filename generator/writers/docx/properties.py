@@ -21,7 +21,7 @@ from docx.opc.part import Part
 from lxml import etree
 
 from generator.layout.form import FormLayout
-from generator.model.identity import identity_values
+from generator.model.identity import ROSTER_KEY, identity_values
 from generator.version import __version__
 from generator.writers.docx.package import FIXED_TIMESTAMP
 
@@ -41,8 +41,9 @@ def _custom_properties_xml(values: dict[str, str]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def set_properties(document: Document, layout: FormLayout) -> None:
-    """Set the core and the custom properties of ``document`` for ``layout``'s rubric."""
+def set_properties(document: Document, layout: FormLayout, roster_key: str = "") -> None:
+    """Set the core and the custom properties of ``document`` for ``layout``'s rubric (and, for a
+    personalised copy, its roster key)."""
     rubric = layout.rubric
     core = document.core_properties
     core.title = layout.title
@@ -53,6 +54,8 @@ def set_properties(document: Document, layout: FormLayout) -> None:
     core.revision = 1
     core.created = core.modified = FIXED_TIMESTAMP.replace(tzinfo=None)
     values = {key.docx: value for key, value in identity_values(rubric, __version__).items()}
+    if roster_key:
+        values[ROSTER_KEY.docx] = roster_key
     package = document.part.package
     part = Part(PackURI(CUSTOM_PARTNAME), CT.OFC_CUSTOM_PROPERTIES, _custom_properties_xml(values), package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)

@@ -12,6 +12,7 @@ layout always gives the same bytes (:mod:`generator.writers.docx.package`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from docx.document import Document
@@ -20,6 +21,8 @@ from docx.shared import Mm
 
 from generator.atomic import write_bytes_atomic
 from generator.layout.form import PAGE_HEIGHT_MM, PAGE_WIDTH_MM, FormLayout
+from generator.model.fields import header_field
+from generator.writers.docx.controls import fill_controls
 from generator.writers.docx.footer import add_footer_rows, footer_edges
 from generator.writers.docx.grid import Grid
 from generator.writers.docx.heading import add_heading
@@ -43,8 +46,12 @@ def _set_page(document: Document, layout: FormLayout) -> None:
     section.gutter = Mm(0)
 
 
-def render_docx(layout: FormLayout) -> bytes:
-    """The .docx of ``layout`` as bytes (identical for identical layouts)."""
+def render_docx(layout: FormLayout, values: Sequence[tuple[str, str]] = (), roster_key: str = "") -> bytes:
+    """The .docx of ``layout`` as bytes (identical for identical layouts).
+
+    A personalised copy has header ``values`` (header id, text) filled into their content controls
+    and its ``roster_key`` in the document properties.
+    """
     document = new_document()
     add_form_styles(document, layout.typography)
     _set_page(document, layout)
@@ -56,8 +63,16 @@ def render_docx(layout: FormLayout) -> bytes:
         table = add_page_table(document, grid, layout, page)
     add_footer_rows(table, grid, layout)
     add_hairline_paragraph(document)
-    set_properties(document, layout)
+    fill_controls(document, _header_values(layout, values))
+    set_properties(document, layout, roster_key)
     return stable_bytes(document)
+
+
+def _header_values(layout: FormLayout, values: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Header values by field name."""
+    rubric = layout.rubric
+    by_id = dict(values)
+    return {header_field(rubric, h).name: by_id[h.id] for h in rubric.header if by_id.get(h.id)}
 
 
 def write_docx(layout: FormLayout, path: Path) -> None:

@@ -41,6 +41,7 @@ FIELD_FONT = "STSong"
 FIELD_FONT_BASE = "STSong-Light"
 FIELD_FONT_ENCODING = "UniGB-UCS2-H"
 PRINT_FLAG = 4
+HIDDEN_FLAG = 2
 READ_ONLY = 1
 MULTILINE = 1 << 12
 DO_NOT_SPELL_CHECK = 1 << 22
@@ -130,6 +131,8 @@ def _kind_entries(field: FormField, layout: FormLayout) -> dict[str, object]:
     """What differs between kinds: flags, alignment, scripts."""
     if field.kind == "seal":
         return {"FT": "/Sig"}
+    if field.kind == "roster_key":
+        return {"FT": "/Tx", "DA": _da(_font_size(field, layout)), "Ff": READ_ONLY}
     entries: dict[str, object] = {"FT": "/Tx", "DA": _da(_font_size(field, layout))}
     if field.kind == "score":
         assert field.subitem is not None and field.max_score is not None
@@ -167,7 +170,7 @@ def widget(placement: Placement, page: PDFObjectReference, layout: FormLayout) -
             "T": field.name,
             "TU": field.label,
             "Rect": list(placement.rect),
-            "F": PRINT_FLAG,
+            "F": HIDDEN_FLAG if field.kind == "roster_key" else PRINT_FLAG,
             "P": page,
             "AP": {"N": empty_appearance(placement.rect)},
             **_kind_entries(field, layout),

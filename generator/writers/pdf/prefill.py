@@ -20,7 +20,8 @@ from io import BytesIO
 from typing import TYPE_CHECKING, cast
 
 from generator.layout.form import build_layout
-from generator.model.fields import applicant_field
+from generator.model.fields import applicant_field, roster_key_field
+from generator.model.identity import ROSTER_KEY
 from generator.model.rubric import Rubric
 from generator.writers.pdf.appearance import BoxStyle, appearance_stream, font_objects
 from generator.writers.pdf.fonts import FontSettings
@@ -28,7 +29,7 @@ from generator.writers.pdf.glyphs import GlyphSource
 from generator.writers.pdf.update import BaseTrailer, UnsupportedBase, append_update, base_trailer
 
 if TYPE_CHECKING:
-    from pypdf.generic import IndirectObject
+    from pypdf.generic import DictionaryObject, IndirectObject
 
 DA_SIZE = re.compile(r"([\d.]+)\s+Tf")
 DA_COLOR = re.compile(r"Tf\s+(.*)$")
@@ -46,10 +47,15 @@ class TemplateBlank:
 
 @dataclass(frozen=True, slots=True)
 class FormTemplate:
+    """The blank form's bytes, and where its header fields, hidden roster-key field and
+    document information dictionary (number and body without its closing ``>>``) are."""
+
     rubric: Rubric
     data: bytes
     trailer: BaseTrailer
     blanks: dict[str, TemplateBlank]
+    roster_key: TemplateBlank
+    info: tuple[int, bytes]
 
 
 def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormTemplate:
@@ -66,15 +72,23 @@ def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormT
     acroform = cast(DictionaryObject, cast(DictionaryObject, trailer["/Root"])["/AcroForm"])
     fields = {str(ref.get_object()["/T"]): ref for ref in cast(ArrayObject, acroform["/Fields"])}
     blanks = {h.id: _blank(fields[applicant_field(rubric, h).name]) for h in rubric.applicant_fields}
-    info = trailer.raw_get("/Info") if "/Info" in trailer else None
+    roster_key = _blank(fields[roster_key_field(rubric).name])
+    info = trailer.raw_get("/Info")
     trailer_info = base_trailer(
         data,
         size=int(cast(NumberObject, trailer["/Size"])),
         root=f"{trailer.raw_get('/Root').idnum} 0 R",
-        info=f"{info.idnum} 0 R" if info is not None else None,
+        info=f"{info.idnum} 0 R",
         first_id=_id_bytes(cast(ArrayObject, trailer["/ID"])[0]),
     )
-    return FormTemplate(rubric, data, trailer_info, blanks)
+    return FormTemplate(rubric, data, trailer_info, blanks, roster_key, (info.idnum, _body(info.get_object())))
+
+
+def _body(dictionary: DictionaryObject) -> bytes:
+    """A dictionary as written, without its closing ``>>`` (entries are appended to it)."""
+    out = BytesIO()
+    dictionary.write_to_stream(out)
+    return out.getvalue().rstrip().removesuffix(b">>")
 
 
 def _id_bytes(value: object) -> bytes:
@@ -90,9 +104,7 @@ def _blank(ref: IndirectObject) -> TemplateBlank:
     field = cast(DictionaryObject, ref.get_object())
     if "/Kids" in field or ref.generation != 0:
         raise UnsupportedBase(f"field {field['/T']} is not a merged field and widget of generation 0")
-    out = BytesIO()
-    DictionaryObject({k: v for k, v in field.items() if k not in ("/V", "/AP")}).write_to_stream(out)
-    body = out.getvalue().rstrip()
+    body = _body(DictionaryObject({k: v for k, v in field.items() if k not in ("/V", "/AP")}))
     x0, y0, x1, y1 = (float(v) for v in cast(ArrayObject, field["/Rect"]))
     da = str(field.get("/DA", "/STSong 10.5 Tf 0 g"))
     size = DA_SIZE.search(da)
@@ -104,7 +116,7 @@ def _blank(ref: IndirectObject) -> TemplateBlank:
         color=color[1].strip() if color else "0 g",
         align=int(field.get("/Q", 0)),
     )
-    return TemplateBlank(ref.idnum, body.removesuffix(b">>"), style)
+    return TemplateBlank(ref.idnum, body, style)
 
 
 def pdf_text_string(value: str) -> bytes:
@@ -115,18 +127,21 @@ def pdf_text_string(value: str) -> bytes:
 def fill(template: FormTemplate, values: Sequence[tuple[str, str]], key: str, glyphs: GlyphSource) -> bytes:
     """The template with the header ``values`` (header id, text) filled in, as one incremental update.
 
-    ``key`` tells this copy apart: it goes into the second half of the file identifier.
+    ``key`` is the applicant's roster key: it goes into the hidden roster-key field, the document
+    information and the second half of the file identifier (which tells copies apart).
     """
     filled = [(template.blanks[hid], value) for hid, value in values if value and hid in template.blanks]
-    if not filled:
-        return template.data
     runs = [glyphs.glyph_ids(value) for _, value in filled]
     chars = {g: ch for (_, value), run in zip(filled, runs, strict=True) for g, ch in zip(run, value, strict=True)}
     font_ref = template.trailer.size
-    objects = font_objects(font_ref, glyphs, chars)
+    objects = font_objects(font_ref, glyphs, chars) if filled else {}
     for offset, ((blank, value), run) in enumerate(zip(filled, runs, strict=True)):
         ap_ref = font_ref + FONT_OBJECTS + offset
         objects[ap_ref] = appearance_stream(blank.style, run, glyphs, font_ref)
         objects[blank.number] = blank.body + b"/V " + pdf_text_string(value) + b"\n/AP << /N %d 0 R >>\n>>" % ap_ref
+    roster = template.roster_key
+    objects[roster.number] = roster.body + b"/V " + pdf_text_string(key) + b"\n>>"
+    info_number, info_body = template.info
+    objects[info_number] = info_body + b"/%s " % ROSTER_KEY.name.encode("ascii") + pdf_text_string(key) + b"\n>>"
     second_id = hashlib.md5(template.trailer.first_id + key.encode("utf-8")).digest()
     return append_update(template.data, template.trailer, objects, second_id)

@@ -296,6 +296,8 @@ class FormRenderer:
                 top = self.top
             top = self.table_page(page, top)
         self.footer(top)
+        for hidden in self.layout.hidden:  # last in the tab order, as in the contract; no box
+            self.place(hidden, 0, 0, 0, 0)
         self.page_done(self.canvas, [p for p in self.placements if p.page == self.page])
         self.canvas.showPage()
         self.document_done(self.canvas)

@@ -1,0 +1,219 @@
+"""The collection ledger ``回收记录.jsonl``: one JSON line per message, appended and forced to disk.
+
+A line is written only after every file of its message is saved, so a run
+killed at any moment leaves either a complete line or none: a message whose
+line is missing is read again by the next run, which recognises the files
+already saved by their SHA-256 and claims them instead of saving copies.  A
+last line cut short by a crash is dropped when the ledger is next opened;
+any other damaged line is an error to fix by hand.
+
+Each line (``"event": "message"``) holds ``source`` (``"imap"`` or ``"file"``)
+and where the message came from (``server``, ``user``, ``folder``,
+``uidvalidity``, ``uid``; or ``path`` and, in an mbox file, ``index``),
+``message_id`` (the Message-ID header, else ``sha256:`` and the hash of the
+raw message), ``from_address``, ``from_name``, ``date`` (the date the file
+names carry, ISO 8601), ``subject``, and the lists ``saved`` (``file``,
+``sha256``, ``size``, ``attachment``; ``recovered`` when the file was saved by an
+interrupted run; ``original_message`` for a kept copy of a damaged message),
+``duplicates`` (``attachment``, ``sha256``, ``same_as``: the file that holds the
+same content), ``ignored`` (attachments that are no return) and ``problems``.
+
+While a run uses the ledger its lock file, ``回收记录.jsonl.lock``, is held,
+so two runs into one folder cannot interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from filelock import FileLock, Timeout
+
+from generator.atomic import output_error
+from generator.errors import UserError
+from generator.filenames import fold
+
+LEDGER_NAME = "回收记录.jsonl"
+LOCK_SUFFIX = ".lock"
+MailboxKey = tuple[str, str, str]
+
+
+def ledger_path(out: Path) -> Path:
+    return out / LEDGER_NAME
+
+
+def read_entries(path: Path) -> tuple[list[dict[str, Any]], int | None]:
+    """The ledger's lines, and where a torn last line starts (``None`` when there is none)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], None
+    except OSError as exc:
+        raise UserError(f"回收记录 {path} 无法读取（{exc.strerror or exc}）") from None
+    lines = data.split(b"\n")
+    entries: list[dict[str, Any]] = []
+    offset = 0
+    for number, line in enumerate(lines, 1):
+        entry = _parse(line) if line.strip() else None
+        if entry is not None:
+            entries.append(entry)
+        elif number == len(lines) and line.strip():
+            return entries, offset  # cut short by a crash: that message is read again
+        elif line.strip():
+            raise UserError(f"回收记录 {path} 第 {number} 行已损坏，请检查或修复后再运行")
+        offset += len(line) + 1
+    return entries, None
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("event") != "message" or not isinstance(data.get("message_id"), str):
+        return None
+    return data
+
+
+def _files(entry: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = entry.get(key)
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def ledger_senders(out: Path) -> dict[str, str]:
+    """Each file the ledger in ``out`` says was saved (its name in ``out``) → the sender's address.
+
+    Kept copies of damaged messages are left out: they are no return.  A file
+    claimed twice keeps its first sender.
+    """
+    entries, _ = read_entries(ledger_path(out))
+    senders: dict[str, str] = {}
+    for entry in entries:
+        address = entry.get("from_address")
+        for item in _files(entry, "saved"):
+            name = item.get("file")
+            if isinstance(name, str) and isinstance(address, str) and not item.get("original_message"):
+                senders.setdefault(name, address)
+    return senders
+
+
+class Ledger:
+    """The ledger of one output folder, locked while open: read once, then appended to line by line."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = ledger_path(out)
+        self._handle: IO[str] | None = None
+        self._lock: FileLock | None = _lock(out, self.path)
+        try:
+            entries, self._torn_at = read_entries(self.path)
+        except BaseException:
+            self.close()
+            raise
+        self.message_ids: set[str] = set()
+        self.uids: dict[MailboxKey, dict[int, set[int]]] = {}
+        self.claimed: dict[str, str] = {}
+        """Folded name → name of every file a ledger line owns (saved, not merely seen)."""
+        for entry in entries:
+            self._index(entry)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _index(self, entry: dict[str, Any]) -> None:
+        self.message_ids.add(entry["message_id"])
+        if entry.get("source") == "imap":
+            key = mailbox_key(str(entry.get("server", "")), str(entry.get("user", "")), str(entry.get("folder", "")))
+            validity, uid = entry.get("uidvalidity"), entry.get("uid")
+            if isinstance(validity, int) and isinstance(uid, int):
+                self.uids.setdefault(key, {}).setdefault(validity, set()).add(uid)
+        for item in _files(entry, "saved"):
+            name = item.get("file")
+            if isinstance(name, str):
+                self.claimed[fold(name)] = name
+
+    def done_uids(self, key: MailboxKey, validity: int) -> set[int]:
+        return self.uids.get(key, {}).get(validity, set())
+
+    def other_validities(self, key: MailboxKey, validity: int) -> bool:
+        """Whether messages of this folder were collected under another UIDVALIDITY (the UIDs mean nothing now)."""
+        return any(other != validity for other in self.uids.get(key, {}))
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """Write one message's line and force it to disk before returning."""
+        entry = {"event": "message", **entry}
+        handle = self._open()
+        try:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:  # a line cut short is dropped when the ledger is next opened
+            raise output_error(self.path, exc) from None
+        self._index(entry)
+
+    def _open(self) -> IO[str]:
+        if self._lock is None:
+            raise ValueError(f"ledger {self.path} is closed")  # a programming error: lines need the lock
+        if self._handle is None:
+            created = not self.path.exists()
+            try:
+                if self._torn_at is not None:
+                    os.truncate(self.path, self._torn_at)  # drop a line a crash cut short
+                    self._torn_at = None
+                self._handle = self.path.open("a", encoding="utf-8", newline="\n")
+                if not created and not _ends_with_newline(self.path):
+                    self._handle.write("\n")
+            except OSError as exc:
+                raise output_error(self.path, exc) from None
+            if created:
+                fsync_directory(self.path.parent)
+        return self._handle
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+def mailbox_key(server: str, user: str, folder: str) -> MailboxKey:
+    return (server.lower(), user, folder)
+
+
+def _lock(out: Path, path: Path) -> FileLock:
+    """The ledger's lock, held; a Chinese error at once when another run holds it."""
+    lock = FileLock(f"{path}{LOCK_SUFFIX}", timeout=0, thread_local=False)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise UserError(f"另一个回收任务正在写入 {out}，请等它结束后再运行") from None
+    except OSError as exc:
+        raise UserError(f"无法在 {out} 中建立回收记录的锁文件（{exc.strerror or exc}）") from None
+    return lock
+
+
+def fsync_directory(folder: Path) -> None:
+    """Make new directory entries durable (POSIX; Windows cannot open a folder as a file)."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
