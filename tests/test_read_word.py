@@ -221,3 +221,25 @@ def test_every_hostile_word_file_is_one_clear_problem_and_the_batch_goes_on(
         problem = result.problems[0]
         assert any("\u4e00" <= ch <= "\u9fff" for ch in problem) and "Traceback" not in problem, problem
         assert "root:" not in problem, "no external entity was ever resolved"
+
+
+def test_a_word_form_of_an_older_rubric_version_is_read_and_flagged(rubric_set: RubricSet, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from generator.layout.form import build_layout
+    from generator.model.canonical import fingerprint
+    from generator.writers.docx.writer import write_docx
+
+    star = rubric_set.get("star")
+    assert star is not None
+    older = replace(star, subject="工作在服务一线的员工")
+    older = replace(older, fingerprint=fingerprint(older))
+    write_docx(build_layout(older), tmp_path / "older.docx")
+    result = read_return(
+        fill_controls(tmp_path / "older.docx", tmp_path / "filled.docx", star_values(rubric_set)), rubric_set
+    )
+    assert result.read and result.total == 85
+    assert result.problems == (
+        f"此表格由另一版本（可能是旧版）的“服务明星”评分标准生成（版本指纹 {older.fingerprint}，"
+        f"当前版本为 {star.fingerprint}）；字段与当前版本一致，已按当前标准计分，请核对。",
+    )

@@ -58,11 +58,9 @@ def rubric_by_title(body: etree._Element, rubrics: RubricSet) -> Rubric:
 
 
 def _names(located: Located, rubric: Rubric) -> set[str]:
-    """The field names the form has: its controls' tags, or (controls gone) those found by the table."""
-    names = set(located.values)
-    if not located.controls:
-        names |= {f.name for f in form_fields(rubric) if f.kind == "seal"}
-    return names
+    """The field names the form has: those whose value was found (by control or table), and the seal,
+    whose value is never text."""
+    return set(located.values) | {f.name for f in form_fields(rubric) if f.kind == "seal"}
 
 
 def read_docx(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
