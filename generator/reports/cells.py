@@ -17,6 +17,7 @@ Sheet names follow Excel's rules (:func:`sheet_names`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -59,8 +60,10 @@ def sheet_names(wanted: list[str]) -> list[str]:
     return names
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
-    """Width in Latin character cells: Chinese characters count two."""
+    """Width in Latin character cells: Chinese characters count two (memoised: every cell is measured
+    for its wrapping, its column's width and its row's height)."""
     return max((_line_width(line) for line in text.split("\n")), default=0)
 
 
