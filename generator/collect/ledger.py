@@ -24,16 +24,14 @@ so two runs into one folder cannot interleave.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import IO, Any
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
 from generator.atomic import output_error
-from generator.errors import UserError
 from generator.filenames import fold
+from generator.journal import append_line, hold_lock, open_for_append, parse_object, read_journal
 
 LEDGER_NAME = "回收记录.jsonl"
 LOCK_SUFFIX = ".lock"
@@ -46,33 +44,12 @@ def ledger_path(out: Path) -> Path:
 
 def read_entries(path: Path) -> tuple[list[dict[str, Any]], int | None]:
     """The ledger's lines, and where a torn last line starts (``None`` when there is none)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return [], None
-    except OSError as exc:
-        raise UserError(f"回收记录 {path} 无法读取（{exc.strerror or exc}）") from None
-    lines = data.split(b"\n")
-    entries: list[dict[str, Any]] = []
-    offset = 0
-    for number, line in enumerate(lines, 1):
-        entry = _parse(line) if line.strip() else None
-        if entry is not None:
-            entries.append(entry)
-        elif number == len(lines) and line.strip():
-            return entries, offset  # cut short by a crash: that message is read again
-        elif line.strip():
-            raise UserError(f"回收记录 {path} 第 {number} 行已损坏，请检查或修复后再运行")
-        offset += len(line) + 1
-    return entries, None
+    return read_journal(path, "回收记录", _parse)
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
-    try:
-        data = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if not isinstance(data, dict) or data.get("event") != "message" or not isinstance(data.get("message_id"), str):
+    data = parse_object(line)
+    if data is None or data.get("event") != "message" or not isinstance(data.get("message_id"), str):
         return None
     return data
 
@@ -105,7 +82,11 @@ class Ledger:
     def __init__(self, out: Path) -> None:
         self.path = ledger_path(out)
         self._handle: IO[str] | None = None
-        self._lock: FileLock | None = _lock(out, self.path)
+        self._lock: FileLock | None = hold_lock(
+            self.path,
+            f"另一个回收任务正在写入 {out}，请等它结束后再运行",
+            f"无法在 {out} 中建立回收记录的锁文件",
+        )
         try:
             entries, self._torn_at = read_entries(self.path)
         except BaseException:
@@ -156,9 +137,7 @@ class Ledger:
         entry = {"event": "message", **entry}
         handle = self._open()
         try:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            append_line(handle, entry)
         except OSError as exc:  # a line cut short is dropped when the ledger is next opened
             raise output_error(self.path, exc) from None
         self._index(entry)
@@ -167,53 +146,13 @@ class Ledger:
         if self._lock is None:
             raise ValueError(f"ledger {self.path} is closed")  # a programming error: lines need the lock
         if self._handle is None:
-            created = not self.path.exists()
             try:
-                if self._torn_at is not None:
-                    os.truncate(self.path, self._torn_at)  # drop a line a crash cut short
-                    self._torn_at = None
-                self._handle = self.path.open("a", encoding="utf-8", newline="\n")
-                if not created and not _ends_with_newline(self.path):
-                    self._handle.write("\n")
+                self._handle = open_for_append(self.path, self._torn_at)
             except OSError as exc:
                 raise output_error(self.path, exc) from None
-            if created:
-                fsync_directory(self.path.parent)
+            self._torn_at = None
         return self._handle
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
 
 
 def mailbox_key(server: str, user: str, folder: str) -> MailboxKey:
     return (server.lower(), user, folder)
-
-
-def _lock(out: Path, path: Path) -> FileLock:
-    """The ledger's lock, held; a Chinese error at once when another run holds it."""
-    lock = FileLock(f"{path}{LOCK_SUFFIX}", timeout=0, thread_local=False)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        lock.acquire()
-    except Timeout:
-        raise UserError(f"另一个回收任务正在写入 {out}，请等它结束后再运行") from None
-    except OSError as exc:
-        raise UserError(f"无法在 {out} 中建立回收记录的锁文件（{exc.strerror or exc}）") from None
-    return lock
-
-
-def fsync_directory(folder: Path) -> None:
-    """Make new directory entries durable (POSIX; Windows cannot open a folder as a file)."""
-    if os.name == "nt":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
