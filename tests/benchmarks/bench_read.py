@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,9 +55,12 @@ def random_scores(rubric: Rubric, rng: random.Random) -> list[int]:
     return [rng.choice([b.max for b in sub.bands]) for sub in rubric.subitems]
 
 
-def make_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
+Filler = Callable[[Path, Path, dict[str, str]], Path]
+
+
+def fill_copies(rubrics: RubricSet, folder: Path, count: int, blanks: dict[str, Path], fill: Filler) -> list[Path]:
+    """``count`` filled copies of the blank forms (a third per rubric), different names and scores."""
     rng = random.Random(5)
-    blanks = {r.id: write_form(r, folder / f"blank-{r.id}.pdf") for r in rubrics}
     paths = []
     for n in range(count):
         rubric = rubrics.rubrics[n % len(rubrics)]
@@ -64,27 +68,23 @@ def make_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
         applicant = [name, f"第{n}供电公司", "客户经理"][: len(rubric.applicant_fields)]
         scores = random_scores(rubric, rng)
         values = form_values(rubric, applicant, scores, sum(scores))
-        paths.append(fill_pypdf(blanks[rubric.id], folder / f"{n:04d}-{rubric.id}.pdf", values))
-    return paths
-
-
-def make_word_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
-    rng = random.Random(12)
-    blanks = {}
-    for rubric in rubrics:
-        blanks[rubric.id] = folder / f"blank-{rubric.id}.docx"
-        write_docx(build_layout(rubric), blanks[rubric.id])
-    paths = []
-    for n in range(count):
-        rubric = rubrics.rubrics[n % len(rubrics)]
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-        applicant = [name, f"第{n}供电公司", "客户经理"][: len(rubric.applicant_fields)]
-        scores = random_scores(rubric, rng)
-        values = form_values(rubric, applicant, scores, sum(scores))
-        paths.append(fill_controls(blanks[rubric.id], folder / f"{n:04d}-{rubric.id}.docx", values))
+        blank = blanks[rubric.id]
+        paths.append(fill(blank, folder / f"{n:04d}-{rubric.id}{blank.suffix}", values))
     for blank in blanks.values():
         blank.unlink()
     return paths
+
+
+def make_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
+    blanks = {r.id: write_form(r, folder / f"blank-{r.id}.pdf") for r in rubrics}
+    return fill_copies(rubrics, folder, count, blanks, fill_pypdf)
+
+
+def make_word_forms(rubrics: RubricSet, folder: Path, count: int) -> list[Path]:
+    blanks = {r.id: folder / f"blank-{r.id}.docx" for r in rubrics}
+    for rubric in rubrics:
+        write_docx(build_layout(rubric), blanks[rubric.id])
+    return fill_copies(rubrics, folder, count, blanks, fill_controls)
 
 
 def word(rubrics: RubricSet, temp: Path, count: int, jobs: int) -> None:
@@ -136,8 +136,6 @@ def main() -> None:
         forms, out = Path(temp) / "forms", Path(temp) / "out"
         forms.mkdir()
         files = make_forms(rubrics, forms, args.forms)
-        for blank in forms.glob("blank-*.pdf"):
-            blank.unlink()
         print(f"{len(files)} filled forms (all three rubrics), {args.jobs} worker processes")
         times = [ours(files, rubrics, out, args.jobs) for _ in range(args.runs)]
         rate = len(files) / statistics.median(times)
