@@ -39,7 +39,7 @@ def test_readme_example_runs_as_written(chinese_workdir: Path, rubric_set: Rubri
     assert len(lines) == 2
     good = next(line for line in lines if "张三 自评表.pdf" in line)
     assert good.endswith("张三 自评表.pdf 100 可申报")
-    assert any("说明.txt" in line and "既不是 PDF 表格也不是 Word 文档" in line for line in lines)
+    assert any("说明.txt" in line and "既不是 PDF 表格、Word 文档，也不是扫描图片" in line for line in lines)
     assert len(list((chinese_workdir / "output").glob("*.pdf"))) == 3
     assert len(list((chinese_workdir / "output").glob("*.docx"))) == 3
     sheet = load_workbook(chinese_workdir / "output" / "汇总" / "评分汇总.xlsx")["服务明星"]

@@ -17,7 +17,8 @@ from generator.readers.docx.package import DAMAGED
 from generator.readers.formats import EMPTY, UNKNOWN
 from generator.readers.limits import BatchLimits
 from generator.readers.pdf.document import HOSTILE, REPAIRED
-from generator.readers.results import TOO_BIG
+from generator.readers.results import TOO_BIG, FormResult
+from generator.readers.scan.pages import ScannedFile
 from tests import hostile
 from tests.read_fillers import fill_pypdf, form_values, write_form
 
@@ -35,11 +36,9 @@ EXPECTED = {
     "deep-nesting.pdf": HOSTILE,
     "2000-pages.pdf": "文件不含可填写的表单字段，不是本工具生成的评分表。",
     "unknown-form.pdf": "这不是本工具生成的评分表（表单字段无法识别），无法读取。",
-    "flattened.pdf": "这份“服务明星”表格已被扁平化（例如经过“打印为 PDF”或扫描），填写的内容已变成普通文字，无法读取；"
-    "请让申报人发送可填写的原表格。",
-    "printed.pdf": "这份“服务明星”表格已被扁平化（例如经过“打印为 PDF”或扫描），填写的内容已变成普通文字，无法读取；"
-    "请让申报人发送可填写的原表格。",
 }
+PAPER = {"flattened.pdf", "printed.pdf"}
+"""Flattened forms keep their printed page codes: they are read as paper returns (scan pages), not refused."""
 LIMITS = BatchLimits(jobs=2, timeout_s=20)
 
 
@@ -72,13 +71,17 @@ def test_the_bomb_really_inflates_past_a_gigabyte() -> None:
 def test_every_bad_file_yields_exactly_one_clear_problem(
     corpus: dict[str, Path], good_form: Path, rubric_set: RubricSet
 ) -> None:
-    assert set(corpus) == set(EXPECTED)
+    assert set(corpus) == set(EXPECTED) | PAPER
     files = [(good_form, "first.pdf")] + [(path, name) for name, path in corpus.items()] + [(good_form, "last.pdf")]
-    results = read_batch(files, rubric_set, LIMITS)
-    assert [r.source for r in results] == [source for _, source in files]
-    by_source = {r.source: r for r in results}
+    outcomes = read_batch(files, rubric_set, LIMITS)
+    assert [r.source for r in outcomes] == [source for _, source in files]
+    scans = {r.source: r for r in outcomes if isinstance(r, ScannedFile)}
+    by_source = {r.source: r for r in outcomes if isinstance(r, FormResult)}
     for name, expected in EXPECTED.items():
         assert by_source[name].problems == (expected,), name
+    assert set(scans) == PAPER
+    for scan in scans.values():
+        assert [(p.code.rubric_id, p.code.page) for p in scan.pages if p.code] == [("star", 1), ("star", 2)]
     assert by_source["broken-xref.pdf"].read and by_source["broken-xref.pdf"].total == 85
     for source in ("first.pdf", "last.pdf"):
         assert by_source[source].clean and by_source[source].total == 85

@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from generator.layout.form import FormLayout, build_layout
+from generator.layout.pagecode import page_codes
 from generator.model.identity import FINGERPRINT, RUBRIC_ID, TOOL_VERSION, XMP_NAMESPACE
 from generator.model.rubric import RubricSet
 from generator.version import __version__
@@ -43,15 +44,19 @@ def printed_pieces(layout: FormLayout) -> list[str]:
 
 
 def assert_text_is_exactly(extracted: str, layout: FormLayout) -> None:
-    """The extracted text is the layout's texts in order, with the header row before each page's rows."""
+    """The extracted text is the layout's texts in order, with the header row before each page's rows
+    and each page's code caption at the end of the page."""
     text, head = squash(extracted), squash("".join(c.label for c in layout.columns))
+    captions = [squash("".join(code.caption())) for code in page_codes(layout)]
     pos, heads = 0, 0
     for piece in map(squash, printed_pieces(layout)):
+        if captions and not text.startswith(piece, pos) and text.startswith(captions[0], pos):
+            pos += len(captions.pop(0))
         if not text.startswith(piece, pos) and text.startswith(head, pos):
             pos, heads = pos + len(head), heads + 1
         assert text.startswith(piece, pos), f"expected {piece!r} at {text[pos : pos + 40]!r}"
         pos += len(piece)
-    assert pos == len(text), f"unexpected trailing text {text[pos:]!r}"
+    assert captions == [text[pos:]], f"unexpected trailing text {text[pos:]!r}"
     assert heads >= 1
 
 

@@ -103,7 +103,21 @@ def test_appearances_draw_the_values_in_an_embedded_subset_of_the_body_font(
             assert list(ours.coordinates) == list(theirs.coordinates)
         all_gids |= set(gids)
         drawn = {g for g in range(len(order)) if embedded["glyf"][order[g]].numberOfContours}
-    assert drawn == all_gids  # exactly the values' glyphs (and .notdef) carry outlines
+    all_gids |= {g for g in _code_caption_gids(path) if embedded["glyf"][order[g]].numberOfContours}  # not spaces
+    assert drawn == all_gids  # exactly the values' and page codes' glyphs (and .notdef) carry outlines
+
+
+def _code_caption_gids(path: Path) -> set[int]:
+    """The glyphs the page codes' captions draw in the value font (they carry the roster key)."""
+    gids: set[int] = set()
+    for page in PdfReader(path).pages:
+        for xobject in page["/Resources"]["/XObject"].values():
+            content = xobject.get_object().get_data().decode("ascii")
+            for line in content.splitlines():
+                if line.startswith("<") and line.endswith("> Tj"):
+                    hexed = line[1 : -len("> Tj")]
+                    gids |= {int(hexed[i : i + 4], 16) for i in range(0, len(hexed), 4)}
+    return gids
 
 
 def _shown_hex(content: str) -> list[str]:

@@ -85,7 +85,8 @@ def test_exit_code_and_summary(run: tuple[int, str, Path], batch: Path) -> None:
     assert lines[0] == "读取完成：共 8 个文件，读出表格 7 份，无法读取 1 个；有问题的文件 4 个。"
     assert "  服务明星：5 份，平均 70.8 分（最高 100，最低 43）" in lines
     assert "  服务明星班组：1 份，平均 88.0 分（最高 88，最低 88）" in lines
-    assert any(line.startswith(f"  {batch / 'sub' / '说明.txt'}：这既不是 PDF 表格也不是 Word 文档") for line in lines)
+    unknown = f"  {batch / 'sub' / '说明.txt'}：这既不是 PDF 表格、Word 文档，也不是扫描图片"
+    assert any(line.startswith(unknown) for line in lines)
     assert f"  {out / WORKBOOK_NAME}" in lines and len(lines) < 40
 
 
@@ -102,7 +103,7 @@ def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet
     assert header[13:] == [
         "道德高尚小计（10分）", "作风优良小计（15分）", "服务有效小计（15分）", "工作创新小计（20分）",
         "顾客认可小计（40分）", "总分（100分）", "表上填写的自评总分", "申报资格",
-        "所在组织", "审核意见", "审核日期", "问题",
+        "所在组织", "审核意见", "审核日期", "印章", "纸质扫描件", "问题",
     ]  # fmt: skip
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [row[18] for row in rows] == [100, 85, 64, 62, 43]
@@ -116,7 +117,7 @@ def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet
     problems = workbook["问题"]
     assert [c.value for c in problems[1]] == ["文件", "评分表", "申报人", "问题"]
     listed = [(row[0], row[3]) for row in problems.iter_rows(min_row=2, values_only=True)]
-    assert any(source.endswith("说明.txt") and "不是 Word 文档" in message for source, message in listed)
+    assert any(source.endswith("说明.txt") and "也不是扫描图片" in message for source, message in listed)
     assert any(source.endswith("经理.pdf") and "不得申报" in message for source, message in listed)
     duplicates = [m for _, m in listed if "同一申报人" in m]
     assert len(duplicates) == 2 and all("共提交了 2 份表格，另见：" in m for m in duplicates)
@@ -148,8 +149,8 @@ def test_csv_per_rubric_opens_in_excel(run: tuple[int, str, Path], rubric_set: R
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         assert rows[0][:3] == ["名次", "来源文件", "格式"] and rows[0][3] == rubric.applicant_fields[0].label
     team_rows = list(csv.reader(io.StringIO((out / csv_name("服务明星班组")).read_text(encoding="utf-8-sig"))))
-    assert team_rows[1][3:5] == ["客服一班", "某供电公司"] and team_rows[1][-7:-4] == ["88", "88", "可申报"]
-    assert team_rows[1][-4:-1] == [ORGANIZATION, REVIEW, REVIEW_DATE]
+    assert team_rows[1][3:5] == ["客服一班", "某供电公司"] and team_rows[1][-9:-6] == ["88", "88", "可申报"]
+    assert team_rows[1][-6:-3] == [ORGANIZATION, REVIEW, REVIEW_DATE]
 
 
 def test_duplicates_are_flagged_on_both_rows(run: tuple[int, str, Path], batch: Path) -> None:

@@ -20,14 +20,19 @@ from generator.terminal import say
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "read",
-        help="读取回收的 PDF 和 Word 表格，核对、计分并汇总",
+        help="读取回收的 PDF、Word 表格和纸质表格的扫描件，核对、计分并汇总",
         description=(
-            "读取申报人填好交回的 PDF 和 Word 表格（可给出文件或文件夹，文件夹会递归查找），"
-            "按评分标准核对每项评分、重新计算总分，并生成汇总工作簿（.xlsx）、每份评分表的 CSV 和 HTML 报告。\n"
+            "读取申报人填好交回的 PDF 和 Word 表格，以及盖章纸质表格的扫描件或照片（.pdf/.jpg/.png/.tif；"
+            "可给出文件或文件夹，文件夹会递归查找），按评分标准核对每项评分、重新计算总分，"
+            "并生成汇总工作簿（.xlsx）、每份评分表的 CSV 和 HTML 报告。\n"
+            "纸质表格按每页右上角的二维码识别，检查盖章，并把需要人工录入的内容截图写入 录入表.xlsx；"
+            "录入后把 录入表.xlsx 与扫描件一起读取（输出文件夹里上次的 录入表.xlsx 会自动一并读取）。\n"
             "退出码：0 表示全部表格顺利读取；1 表示有文件存在问题；2 表示用法错误。"
         ),
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="路径", help="交回的表格文件，或包含它们的文件夹")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="路径", help="交回的表格、扫描件、录入表.xlsx，或包含它们的文件夹"
+    )
     add_out_option(parser, DEFAULT_OUTPUT)
     add_rubrics_option(parser)
     parser.add_argument(
@@ -66,13 +71,28 @@ def run(args: argparse.Namespace) -> int:
 
         roster = read_roster(args.roster, rubrics, require_email=False)
         report_problems(roster.problems)
+    paths = with_previous_keying(args.paths, args.out)
     with progress_bar("读取") as bar:
-        results = read_returns(args.paths, rubrics, limits, on_progress=bar, skip=args.out)
+        results = read_returns(paths, rubrics, limits, on_progress=bar, skip=args.out)
     senders = collected_senders(args.paths) if roster is not None else None
     tabulation = tabulate(results, rubrics, roster.applicants if roster else None, senders)
     written = write_reports(tabulation, args.out)
     say(read_summary(tabulation, args.out, written), end="")
     return 0 if tabulation.clean else 1
+
+
+def with_previous_keying(paths: list[Path], out: Path) -> list[Path]:
+    """The paths, plus the keying workbook of the previous run in ``out`` when it was not given:
+    rewriting it without its keyed values would lose the office's work."""
+    import os
+
+    from generator.reports.outputs import KEYING_NAME
+
+    previous = out / KEYING_NAME
+    if not previous.is_file() or any(p.exists() and os.path.samefile(p, previous) for p in paths):
+        return paths
+    say(f"已一并读取上次的录入表：{previous}")
+    return [*paths, previous]
 
 
 def collected_senders(paths: list[Path]) -> dict[str, str]:

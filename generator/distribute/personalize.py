@@ -22,7 +22,8 @@ from generator.atomic import write_bytes_atomic
 from generator.distribute.plain_text import quoted
 from generator.distribute.roster import Applicant
 from generator.filenames import inside, safe_component, unique_stems
-from generator.layout.form import build_layout
+from generator.layout.form import FormLayout, build_layout
+from generator.layout.pagecode import page_codes
 from generator.writers.docx.writer import render_docx
 from generator.writers.pdf.fonts import FontSettings, subset_font_file
 from generator.writers.pdf.glyphs import GlyphSource
@@ -61,6 +62,11 @@ def missing_glyph_warning(applicant: Applicant, glyphs: GlyphSource) -> str | No
     return f"{applicant.where}：字体中没有“{quoted(lacking)}”，PDF 中这些字显示为方框，请核对"
 
 
+def caption_text(layout: FormLayout) -> str:
+    """Every character a personalised copy's page codes print (a roster key is hexadecimal)."""
+    return "".join(line for code in page_codes(layout, "P", "0123456789abcdef") for line in code.caption())
+
+
 class Personalizer:
     """Templates and the value font for one roster, made once; then a PDF per applicant on demand."""
 
@@ -74,6 +80,7 @@ class Personalizer:
         self.templates = {rid: prepare_template(rubric, self.fonts) for rid, rubric in rubrics.items()}
         self.layouts = {rid: build_layout(rubric) for rid, rubric in rubrics.items()}
         text = "".join(value for applicant in self.applicants for _, value in applicant.values)
+        text += "".join(caption_text(layout) for layout in self.layouts.values())
         self.glyphs = GlyphSource(subset_font_file(text, "body", self.fonts).read_bytes())
         self.stems = dict(zip((a.key for a in self.applicants), applicant_stems(self.applicants), strict=True))
 

@@ -1,10 +1,9 @@
 """An .xlsx roster read whole and safely: the zip checked before any XML is parsed; every sheet, every row.
 
-- The zip directory is checked first — how many members, each member's and
-  the total uncompressed size, the compression ratio — then every member is
-  decompressed once in small pieces, so a directory that lies about sizes is
-  caught by its CRC before openpyxl sees the file.  A 4 MB file that unpacks
-  to gigabytes (a "zip bomb") is refused at once.
+- The archive is checked by :func:`generator.zipguard.archive_problem` —
+  its directory's bounds, then every member read through — before openpyxl
+  sees the file: a 4 MB file that unpacks to gigabytes (a "zip bomb") is
+  refused at once, in a message naming the bound it passed.
 - Read-only worksheets trust the ``<dimension>`` record, which other programs
   leave stale (a sheet claiming ``A1:F2`` yields two rows); it is reset so
   every row and column is read.
@@ -28,14 +27,8 @@ from typing import Any
 
 from generator.distribute.plain_text import quoted
 from generator.distribute.roster_files import MB, RawRow, RosterFileError, Sheet, cell_text, size_text
+from generator.zipguard import ZipProblem, archive_problem
 
-MAX_MEMBERS = 2000
-MAX_MEMBER_BYTES = 50 * MB
-MAX_TOTAL_BYTES = 200 * MB
-MAX_RATIO = 100
-RATIO_FLOOR = 1 * MB  # members smaller than this may compress as well as they like
-READ_CHUNK = 1 * MB
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NOT_A_WORKBOOK = "不是有效的 .xlsx 文件（文件可能已损坏，或并非 Excel 工作簿）"
 BOMB = "可能是恶意构造的压缩包（“zip 炸弹”），已拒绝读取"
 OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
@@ -54,50 +47,27 @@ def xlsx_sheets(source: Path, data: bytes) -> list[Sheet]:
 
 def check_archive(source: Path, data: bytes) -> None:
     """Refuse, with a Chinese message, anything but a zip archive of sane size and ratio."""
-    if data.startswith(OLE_SIGNATURE):
-        raise RosterFileError(
-            source, "文件设置了打开密码，或其实是旧版 .xls 格式：请在 Excel 中取消密码，或另存为 .xlsx 后再试"
-        )
-    try:
-        problem = _archive_problem(data)
-    except Exception:  # zipfile raises many kinds of error (BadZipFile, zlib.error, EOFError, …) for a damaged one
-        problem = NOT_A_WORKBOOK
-    if problem:
-        raise RosterFileError(source, problem)
+    problem = archive_problem(data)
+    if problem is not None:
+        raise RosterFileError(source, _wording(problem))
 
 
-def _archive_problem(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-        problem = directory_problem(members)
-        if not problem:
-            for member in members:
-                _read_through(archive, member)
-        return problem
-
-
-def directory_problem(members: list[zipfile.ZipInfo]) -> str:
-    """What in the zip directory no Excel workbook would declare; empty when nothing."""
-    if len(members) > MAX_MEMBERS:
-        return f"包含 {len(members)} 个部件（上限 {MAX_MEMBERS}），不像是普通的 Excel 工作簿，已拒绝读取"
-    total = sum(member.file_size for member in members)
-    if total > MAX_TOTAL_BYTES:
-        return f"解压后共 {size_text(total)}（上限 {MAX_TOTAL_BYTES // MB} MB），{BOMB}"
-    for member in members:
-        name = quoted(member.filename)
-        if member.file_size > MAX_MEMBER_BYTES:
-            return f"其中“{name}”解压后有 {size_text(member.file_size)}（上限 {MAX_MEMBER_BYTES // MB} MB），{BOMB}"
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            return f"其中“{name}”的压缩比异常（{ratio:.0f} 比 1，上限 {MAX_RATIO} 比 1），{BOMB}"
-    return ""
-
-
-def _read_through(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    """Decompress one member in bounded pieces; zipfile stops at the declared size and checks the CRC."""
-    with archive.open(member) as stream:
-        while stream.read(READ_CHUNK):
-            pass
+def _wording(problem: ZipProblem) -> str:
+    """What the roster's reader is told of ``problem``."""
+    name = quoted(problem.name)
+    match problem.kind:
+        case "encrypted":
+            return "文件设置了打开密码，或其实是旧版 .xls 格式：请在 Excel 中取消密码，或另存为 .xlsx 后再试"
+        case "members":
+            return f"包含 {problem.amount} 个部件（上限 {problem.limit}），不像是普通的 Excel 工作簿，已拒绝读取"
+        case "total":
+            return f"解压后共 {size_text(problem.amount)}（上限 {problem.limit // MB} MB），{BOMB}"
+        case "member":
+            return f"其中“{name}”解压后有 {size_text(problem.amount)}（上限 {problem.limit // MB} MB），{BOMB}"
+        case "ratio":
+            return f"其中“{name}”的压缩比异常（{problem.ratio:.0f} 比 1，上限 {problem.limit} 比 1），{BOMB}"
+        case "damaged" | "out_of_memory":
+            return NOT_A_WORKBOOK
 
 
 def _read_workbook(data: bytes) -> list[Sheet]:

@@ -30,22 +30,25 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from generator.model.rubric import RubricSet
 from generator.readers.files import file_problem, read_head
 from generator.readers.formats import CONVERTED, HEAD_BYTES, Kind, sniff
 from generator.readers.inputs import collect_inputs
-from generator.readers.limits import BatchLimits
+from generator.readers.limits import BatchLimits, start_clock
 from generator.readers.results import TOO_BIG, FormResult, unreadable
-from generator.readers.returns import read_return
+from generator.readers.returns import read_file
+
+if TYPE_CHECKING:
+    from generator.readers.paper import Outcome
 
 try:
     import resource
 except ImportError:  # Windows: no address-space limit, the timeout still applies
     resource = None  # type: ignore[assignment]  # the module is absent on Windows; checked before use
 
-ReadFunction = Callable[[Path, RubricSet, str], FormResult]
+ReadFunction = Callable[[Path, RubricSet, str], "FormResult | Outcome"]
 Progress = Callable[[int, int], None]
 IN_FLIGHT = 2
 
@@ -79,20 +82,21 @@ def _limit_memory(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _work(conn: Connection, rubrics: RubricSet, memory_mb: int, read: ReadFunction) -> None:
+def _work(conn: Connection, rubrics: RubricSet, limits: BatchLimits, read: ReadFunction) -> None:
     """A worker's life: read the files the parent sends until it sends ``None``.
 
     pypdf's warnings about the quirks of a file are silenced: what matters
     reaches the user as the file's problems.
     """
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    _limit_memory(memory_mb)
+    _limit_memory(limits.memory_mb)
     while (task := conn.recv()) is not None:
+        start_clock(limits.timeout_s)
         try:
             if task.kind is None and task.failed is None:
                 result = read(task.path, rubrics, task.source)
             else:
-                result = read_return(task.path, rubrics, task.source, task.kind, task.failed)
+                result = read_file(task.path, rubrics, task.source, task.kind, task.failed)
         except MemoryError:
             result = unreadable(task.source, TOO_BIG)
         conn.send((task.index, result))
@@ -130,8 +134,8 @@ class _Pool:
     rubrics: RubricSet
     limits: BatchLimits
     read: ReadFunction
-    on_result: Callable[[FormResult], None] | None
-    results: dict[int, FormResult] = field(default_factory=dict)
+    on_result: Callable[[Outcome], None] | None
+    results: dict[int, Outcome] = field(default_factory=dict)
     workers: list[_Worker] = field(default_factory=list)
     pending: deque[Task] = field(default_factory=deque)
 
@@ -142,7 +146,7 @@ class _Pool:
         parent_end, child_end = context.Pipe()
         process = cast(_ProcessContext, context).Process(
             target=_work,
-            args=(child_end, self.rubrics, self.limits.memory_mb, self.read),
+            args=(child_end, self.rubrics, self.limits, self.read),
             daemon=True,
             name="rubric-forms-reader",
         )
@@ -150,7 +154,7 @@ class _Pool:
         child_end.close()
         return _Worker(process, parent_end)
 
-    def record(self, index: int, result: FormResult) -> None:
+    def record(self, index: int, result: Outcome) -> None:
         self.results[index] = result
         if self.on_result:
             self.on_result(result)
@@ -197,7 +201,7 @@ class _Pool:
             elif now >= worker.deadline:
                 self.replace(worker, timeout_problem(self.limits.timeout_s))
 
-    def run(self, tasks: Sequence[Task]) -> list[FormResult]:
+    def run(self, tasks: Sequence[Task]) -> list[Outcome]:
         self.pending = deque(tasks)
         self.workers = [self.start_worker() for _ in range(min(self.limits.workers, len(tasks)))]
         try:
@@ -231,10 +235,10 @@ def read_batch(
     paths: Sequence[tuple[Path, str]],
     rubrics: RubricSet,
     limits: BatchLimits | None = None,
-    on_result: Callable[[FormResult], None] | None = None,
-    read: ReadFunction = read_return,
-) -> list[FormResult]:
-    """Read every ``(path, source)`` in worker processes; one result per file, in input order.
+    on_result: Callable[[Outcome], None] | None = None,
+    read: ReadFunction = read_file,
+) -> list[Outcome]:
+    """Read every ``(path, source)`` in worker processes; one outcome per file, in input order.
 
     A path that is no regular file (a pipe, a device, a broken link: see
     :func:`~generator.readers.files.file_problem`) is a problem result at
@@ -281,7 +285,10 @@ def read_returns(
     on_progress: Progress | None = None,
     skip: Path | None = None,
 ) -> list[FormResult]:
-    """Read every returned file in ``paths`` (files, and folders searched recursively); one result per file.
+    """Read every returned file in ``paths`` (files, and folders searched recursively): one result per
+    electronic return, per paper application (scans grouped, keyed values applied, paper and
+    electronic returns of one application joined: :func:`~generator.readers.paper.combine`) and per
+    file or page that could not be read.
 
     ``on_progress(done, total)`` is called as each file finishes; ``skip`` is
     a folder not to search (a run's own output folder).  Raises
@@ -291,10 +298,13 @@ def read_returns(
     files = collect_inputs(paths, skip)
     done = 0
 
-    def count(_: FormResult) -> None:
+    def count(_: Outcome) -> None:
         nonlocal done
         done += 1
         if on_progress:
             on_progress(done, len(files))
 
-    return read_batch(files, rubrics, limits, count)
+    outcomes = read_batch(files, rubrics, limits, count)
+    from generator.readers.paper import combine
+
+    return combine(outcomes, rubrics)

@@ -3,14 +3,15 @@
 PDF files start with ``%PDF-`` (within the first KB, as readers allow); a
 .docx, .docm or .odt is a ZIP package, an OpenDocument text says so in its
 first member (``mimetype``); .doc, .wps and password-protected Word files
-are OLE compound files; RTF starts with ``{\\rtf``.
+are OLE compound files; RTF starts with ``{\\rtf``; scans and photos are JPEG,
+PNG, TIFF, BMP or WebP images, each with its own signature.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-Kind = Literal["pdf", "docx", "odt", "doc", "wps", "rtf", "empty", "unknown"]
+Kind = Literal["pdf", "docx", "odt", "doc", "wps", "rtf", "image", "empty", "unknown"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -18,11 +19,12 @@ ODF_TEXT = b"mimetypeapplication/vnd.oasis.opendocument.text"
 CONVERTED: frozenset[Kind] = frozenset({"odt", "doc", "wps", "rtf"})
 """Kinds the Word reader reads only after LibreOffice has converted them to .docx."""
 HEAD_BYTES = 1024
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*", b"BM")
 
 EMPTY = "文件是空的（0 字节），不是评分表。"
 UNKNOWN = (
-    "这既不是 PDF 表格也不是 Word 文档（文件开头没有 PDF 或 Word 的标记），无法读取；"
-    "请让申报人发送填写好的 PDF 或 Word 表格。"
+    "这既不是 PDF 表格、Word 文档，也不是扫描图片（文件开头没有 PDF、Word 或图片格式的标记），无法读取；"
+    "请让申报人发送填写好的 PDF 或 Word 表格，或盖章表格的扫描件。"
 )
 
 
@@ -38,4 +40,6 @@ def sniff(head: bytes, name: str = "") -> Kind:
         return "wps" if name.lower().endswith(".wps") else "doc"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith(IMAGE_MAGIC) or (head.startswith(b"RIFF") and head[8:12] == b"WEBP"):
+        return "image"
     return "unknown"

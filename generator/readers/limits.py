@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -38,3 +39,18 @@ class BatchLimits:
     @property
     def workers(self) -> int:
         return self.jobs or default_jobs()
+
+
+DEADLINE_SHARE = 0.8
+"""A reader that works page by page stops at this share of the per-file timeout, keeping what it read."""
+_deadline = float("inf")
+
+
+def start_clock(timeout_s: float) -> None:
+    """Start the current file's clock (in a worker): :func:`time_is_up` says when to stop reading pages."""
+    global _deadline
+    _deadline = time.monotonic() + timeout_s * DEADLINE_SHARE
+
+
+def time_is_up() -> bool:
+    return time.monotonic() >= _deadline

@@ -8,12 +8,18 @@ from typing import Literal
 from generator.readers.scores import ScoreCheck
 
 Eligibility = Literal["eligible", "ineligible", "unknown"]
+SealState = Literal["sealed", "absent", "unclear", ""]
+"""The paper seal as seen on a scan: red ink in the seal area, none, or not decidable ('' for no scan)."""
 
 TOO_BIG = "读取该文件所需的内存超出上限，已停止读取；这不是正常的评分表。"
 
 
 class UnreadableForm(Exception):
     """A file that cannot be read as a form; the message is one Chinese sentence."""
+
+
+class NoFormFields(UnreadableForm):
+    """A PDF without form fields: a flattened form, a scan, or no form at all (the message says which)."""
 
 
 FORMAT_TEXT = {
@@ -24,6 +30,8 @@ FORMAT_TEXT = {
     "wps": "WPS 文字（经 LibreOffice 转换）",
     "rtf": "RTF（经 LibreOffice 转换）",
     "odt": "OpenDocument 文本（经 LibreOffice 转换）",
+    "scan": "纸质扫描件",
+    "keyed": "纸质录入",
 }
 """How outputs name the format a return came in, by the reader's code for it."""
 
@@ -32,6 +40,48 @@ ELIGIBILITY_TEXT: dict[Eligibility, str] = {
     "ineligible": "不得申报",
     "unknown": "待核实",
 }
+
+SEAL_TEXT: dict[SealState, str] = {"sealed": "已盖章", "absent": "未见印章", "unclear": "无法判断", "": ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Crop:
+    """An area of a scanned page as a JPEG: a box the office keys from, the seal area, or a page thumbnail.
+
+    ``name`` is the field's name (:mod:`generator.model.fields`), or ``page-<n>`` for a thumbnail;
+    ``label`` says what it shows, in Chinese.
+    """
+
+    name: str
+    label: str
+    jpeg: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvidence:
+    """What the scan of one paper application shows, beside the values read or keyed from it.
+
+    ``application_id`` names the application in the keying workbook and across runs; ``pages``
+    says where each page of the form was found (``扫描.pdf 第 3 页``), in page order; ``crops`` are
+    the boxes to key (header blanks, scores, the review); ``seal_crop`` the seal area and the band
+    around it; ``keyed_values`` what the office keyed for it (kept when the keying workbook is rewritten);
+    ``notes`` the problems of its pages (missing, repeated, another version).
+    """
+
+    application_id: str
+    pages: tuple[str, ...]
+    crops: tuple[Crop, ...] = ()
+    seal: SealState = ""
+    seal_crop: Crop | None = None
+    keyed_values: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def keyed(self) -> bool:
+        """Whether values were keyed for this application (``keyed_values``: field name, text)."""
+        return bool(self.keyed_values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +115,19 @@ class FormResult:
     review: str = ""
     review_date: str = ""
     roster_key: str = ""
+    seal: SealState = ""
+    scan: ScanEvidence | None = None
+
+    @property
+    def seal_text(self) -> str:
+        return SEAL_TEXT[self.seal]
 
     @property
     def format_text(self) -> str:
-        return FORMAT_TEXT.get(self.format, self.format)
+        text = FORMAT_TEXT.get(self.format, self.format)
+        if self.scan is not None and self.format not in ("scan", "keyed"):
+            return f"{text} + 纸质扫描件"
+        return text
 
     @property
     def clean(self) -> bool:

@@ -5,8 +5,11 @@
     >>> result = read_return(Path("张三.pdf"), load())
     >>> result.total, result.eligibility_text, result.problems
 
-A PDF goes to the PDF reader, a .docx or .docm to the Word reader; .doc,
-.wps, .rtf and .odt are converted to .docx by LibreOffice first
+A PDF goes to the PDF reader, a .docx or .docm to the Word reader, a keying
+workbook (录入表.xlsx) to :mod:`.keyed`; an image, or a PDF without form
+fields whose pages carry our page codes, to the paper reader
+(:mod:`.scan`), which reads pages (a batch groups them into applications:
+:mod:`.paper`); .doc, .wps, .rtf and .odt are converted to .docx by LibreOffice first
 (:mod:`.convert`; a batch converts all of its files in one LibreOffice run
 and reads the results with ``kind`` saying what they were).  A bad file
 never raises: it yields a result with one problem saying why it could not be
@@ -22,11 +25,15 @@ from __future__ import annotations
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.model.rubric import RubricSet
 from generator.readers.files import FileProblem, display_name, read_regular_file
 from generator.readers.formats import CONVERTED, EMPTY, HEAD_BYTES, UNKNOWN, Kind, sniff
-from generator.readers.results import FormResult, UnreadableForm, unreadable
+from generator.readers.results import FormResult, NoFormFields, UnreadableForm, unreadable
+
+if TYPE_CHECKING:
+    from generator.readers.paper import Outcome
 
 
 def read_return(
@@ -40,7 +47,29 @@ def read_return(
 
     For a file a batch has converted, ``kind`` says what it was (``path`` is then LibreOffice's
     .docx); for one LibreOffice could not convert, ``failed`` says why (``path`` is the original).
+    A scan holding one paper application gives that application's result; for scans of many, or
+    for keying workbooks, read the batch (:func:`generator.readers.batch.read_returns`).
     """
+    outcome = read_file(path, rubrics, source, kind, failed)
+    if isinstance(outcome, FormResult):
+        return outcome
+    from generator.readers.paper import combine
+
+    results = combine([outcome], rubrics)
+    if len(results) == 1:
+        return results[0]
+    shown = source or display_name(path)
+    return unreadable(shown, f"这个文件含 {len(results)} 份纸质申报表或录入记录，请整批读取（read_returns）。", "scan")
+
+
+def read_file(
+    path: Path,
+    rubrics: RubricSet,
+    source: str | None = None,
+    kind: Kind | None = None,
+    failed: str | None = None,
+) -> Outcome:
+    """What one file of a batch gives: a form's result, a scan's pages or a keying workbook."""
     shown = source or display_name(path)
     code = kind or ""
     try:
@@ -53,25 +82,51 @@ def read_return(
             if failed is not None:
                 return unreadable(shown, failed, found)
             return read_converted(path, rubrics, shown, found)
-        result = read_data(data, found, shown, rubrics)
-        return result if kind is None else replace(result, format=kind)
+        outcome = read_data(data, found, shown, rubrics)
+        return replace(outcome, format=kind) if kind is not None and isinstance(outcome, FormResult) else outcome
     except UnreadableForm as exc:
-        return unreadable(shown, str(exc), code if code in ("pdf", "docx", *CONVERTED) else "")
+        return unreadable(shown, str(exc), code if code in ("pdf", "docx", "image", *CONVERTED) else "")
 
 
-def read_data(data: bytes, kind: Kind, source: str, rubrics: RubricSet) -> FormResult:
+def read_data(data: bytes, kind: Kind, source: str, rubrics: RubricSet) -> Outcome:
     """Read a return from its bytes by its kind; raises :class:`UnreadableForm`."""
     if kind == "pdf":
-        from generator.readers.pdf.reader import read_pdf
+        return _read_pdf_or_scan(data, source, rubrics)
+    if kind == "image":
+        from generator.readers.scan.pages import read_scan
 
-        return read_pdf(data, source, rubrics)
+        return read_scan(data, source, rubrics, pdf=False)
     if kind == "empty":
         raise UnreadableForm(EMPTY)
     if kind == "unknown":
         raise UnreadableForm(UNKNOWN)
+    from generator.readers.keyed import is_keying_workbook
+
+    if is_keying_workbook(data):
+        from generator.readers.keyed import read_keying_workbook
+
+        return read_keying_workbook(data, source, rubrics)
     from generator.readers.docx.reader import read_docx
 
     return read_docx(data, source, rubrics)
+
+
+def _read_pdf_or_scan(data: bytes, source: str, rubrics: RubricSet) -> Outcome:
+    """A PDF form's fields (and its other pages read as scans, when a scan was appended to the form);
+    a PDF without fields is read as a scan when its pages carry our codes."""
+    from generator.readers.pdf.reader import read_pdf_form
+    from generator.readers.scan.pages import read_scan
+
+    try:
+        form = read_pdf_form(data, source, rubrics)
+    except NoFormFields:
+        scanned = read_scan(data, source, rubrics, pdf=True)
+        if any(page.code is not None for page in scanned.pages):
+            return scanned
+        raise
+    if not form.extra_pages:
+        return form.result
+    return read_scan(data, source, rubrics, pdf=True, only=form.extra_pages, form=form.result)
 
 
 def read_converted(path: Path, rubrics: RubricSet, source: str, kind: Kind) -> FormResult:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from datetime import datetime
 
+from generator.readers.results import Crop, FormResult
 from generator.reports.cells import safe_text
-from generator.reports.tabulate import ProblemEntry, Tabulation
+from generator.reports.tabulate import ProblemEntry, Tabulation, applicant_text
 from generator.textrender import render
 
 TEMPLATE = "report.html.j2"
@@ -25,7 +27,15 @@ def problems_by_file(problems: tuple[ProblemEntry, ...]) -> list[tuple[ProblemEn
     return [(entries[0], [e.message for e in entries]) for entries in grouped.values()]
 
 
+def data_uri(crop: Crop) -> str:
+    """A crop of a scan as an inline image, so the report stays one file."""
+    return "data:image/jpeg;base64," + base64.b64encode(crop.jpeg).decode("ascii")
+
+
 def report_html(tabulation: Tabulation, generated: datetime | None = None) -> str:
+    def applicant_of(result: FormResult) -> str:
+        return applicant_text(result, tabulation.rubrics.get(result.rubric_id or ""))
+
     return render(
         TEMPLATE,
         tabulation.rubrics.source,
@@ -33,6 +43,8 @@ def report_html(tabulation: Tabulation, generated: datetime | None = None) -> st
         problem_files=problems_by_file(tabulation.problems),
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M"),
         number=number,
+        data_uri=data_uri,
+        applicant_of=applicant_of,
     )
 
 

@@ -23,6 +23,8 @@ from generator.reports.workbook import workbook_bytes
 
 WORKBOOK_NAME = "评分汇总.xlsx"
 REPORT_NAME = "评分报告.html"
+KEYING_NAME = "录入表.xlsx"
+"""The keying workbook of the scanned applications; ``read`` takes it back (see :mod:`generator.reports.keying`)."""
 OWNER = "read"
 
 
@@ -38,7 +40,20 @@ def _renderers(tabulation: Tabulation) -> dict[str, Callable[[], bytes]]:
     if tabulation.roster is not None:
         check = tabulation.roster
         renderers[ROSTER_JSON] = lambda: roster_json(check)
+    if any(result.scan is not None and result.scan.application_id for result in tabulation.results):
+        renderers[KEYING_NAME] = lambda: keying_bytes(tabulation)
     return renderers
+
+
+def keying_bytes(tabulation: Tabulation) -> bytes:
+    """The keying workbook, every value keyed so far written back into it."""
+    from generator.reports.keying import keying_workbook
+
+    results = tabulation.results
+    keyed = {r.scan.application_id: dict(r.scan.keyed_values) for r in results if r.scan is not None and r.scan.keyed}
+    data = keying_workbook(results, tabulation.rubrics, keyed)
+    assert data is not None  # there are scanned applications
+    return data
 
 
 def write_reports(tabulation: Tabulation, out_dir: Path) -> list[Path]:

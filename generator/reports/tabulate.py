@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import FormResult
+from generator.readers.scores import ScoreCheck
 from generator.reports.duplicates import DuplicateGroup, flag_duplicates
 from generator.reports.roster_check import RosterCheck, RosterRow, check_roster
 
@@ -31,6 +32,8 @@ class Stats:
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """One form's row; ``rank`` 0 for a paper application whose scores are not keyed yet."""
+
     rank: int
     result: FormResult
     cells: tuple[Cell, ...]
@@ -101,26 +104,37 @@ def headers(rubric: Rubric) -> tuple[str, ...]:
         "所在组织",
         "审核意见",
         "审核日期",
+        "印章",
+        "纸质扫描件",
         "问题",
     )
 
 
+def score_cell(check: ScoreCheck | None) -> Cell:
+    """A valid score as a number; an invalid one as typed, so the panel sees it; none (paper, not yet keyed) blank."""
+    if check is None:
+        return ""
+    return check.value if check.value is not None else check.raw
+
+
 def row_cells(rank: int, result: FormResult, rubric: Rubric) -> tuple[Cell, ...]:
-    """A form's cells: valid scores as numbers; an invalid score as typed, so the panel sees it."""
-    scores = [result.scores[sub.id] for sub in rubric.subitems]
+    """A form's cells: scores as :func:`score_cell` gives them, then totals, the review, the seal and the problems."""
+    keyed = bool(result.scores)
     return (
-        rank,
+        rank or "",
         result.source,
         result.format_text,
         *(result.applicant.get(h.id, "") for h in rubric.applicant_fields),
-        *(check.value if check.value is not None else check.raw for check in scores),
-        *(result.subtotals.get(item.id, 0) for item in rubric.items),
+        *(score_cell(result.scores.get(sub.id)) for sub in rubric.subitems),
+        *(result.subtotals.get(item.id, 0) if keyed else "" for item in rubric.items),
         result.total,
         result.self_reported_value if result.self_reported_value is not None else result.self_reported,
         result.eligibility_text,
         result.organization,
         result.review,
         result.review_date,
+        result.seal_text,
+        "\n".join(result.scan.pages) if result.scan else "",
         "\n".join(result.problems),
     )
 
@@ -148,9 +162,12 @@ def stats(totals: Sequence[int]) -> Stats:
 
 
 def rubric_table(rubric: Rubric, results: Sequence[FormResult]) -> RubricTable:
+    """The rubric's forms ranked by total; paper applications not yet keyed follow, unranked (rank 0)."""
     mine = [r for r in results if r.read and r.rubric_id == rubric.id]
-    rows = tuple(Row(rank, result, row_cells(rank, result, rubric)) for rank, result in ranked(mine))
-    return RubricTable(rubric, headers(rubric), rows, stats([r.total or 0 for r in mine]))
+    scored = [r for r in mine if r.scores]
+    order = [*ranked(scored), *((0, r) for r in mine if not r.scores)]
+    rows = tuple(Row(rank, result, row_cells(rank, result, rubric)) for rank, result in order)
+    return RubricTable(rubric, headers(rubric), rows, stats([r.total or 0 for r in scored]))
 
 
 def applicant_text(result: FormResult, rubric: Rubric | None) -> str:

@@ -6,10 +6,14 @@ a file that breaks the PDF rules is read again with pypdf's repairs, and flagged
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+from generator.layout.form import build_layout
 from generator.model.identity import Identity
-from generator.model.rubric import RubricSet
+from generator.model.rubric import Rubric, RubricSet
 from generator.readers.evaluate import evaluate, with_roster_key
 from generator.readers.identify import identify
 from generator.readers.pdf.document import (
@@ -21,7 +25,7 @@ from generator.readers.pdf.document import (
     open_pdf,
     pdf_bytes,
 )
-from generator.readers.results import FormResult, UnreadableForm
+from generator.readers.results import FormResult, NoFormFields
 
 
 def read_pdf(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
@@ -29,33 +33,54 @@ def read_pdf(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
 
     Bytes after the document's end are dropped first (see :mod:`.ending`).
     """
+    return read_pdf_form(data, source, rubrics).result
+
+
+@dataclass(frozen=True, slots=True)
+class PdfForm:
+    """A PDF form's result, and its pages beyond the form's own (a scan appended to a filled form)."""
+
+    result: FormResult
+    extra_pages: range = range(0)
+
+
+def read_pdf_form(data: bytes, source: str, rubrics: RubricSet) -> PdfForm:
+    """Read a returned PDF form and say which of its pages are not the form's (see :func:`read_pdf`)."""
     with guarded_read():
         body, notes = pdf_bytes(data)
-        result = read_leniently_if_needed(body, source, rubrics)
-        return result.with_problems(*notes) if notes else result
+        form = read_leniently_if_needed(body, source, rubrics)
+        return replace(form, result=form.result.with_problems(*notes)) if notes else form
 
 
-def read_leniently_if_needed(data: bytes, source: str, rubrics: RubricSet) -> FormResult:
+def read_leniently_if_needed(data: bytes, source: str, rubrics: RubricSet) -> PdfForm:
     """Read strictly (fast); a file that breaks the rules is read again with pypdf's repairs, and flagged."""
     try:
         return read_pdf_bytes(data, source, rubrics, strict=True)
     except FileNotDecryptedError:
         raise
     except (PdfReadError, AssertionError):  # pypdf's strict mode asserts some rules
-        return read_pdf_bytes(data, source, rubrics, strict=False).with_problems(REPAIRED)
+        form = read_pdf_bytes(data, source, rubrics, strict=False)
+        return replace(form, result=form.result.with_problems(REPAIRED))
 
 
-def read_pdf_bytes(data: bytes, source: str, rubrics: RubricSet, strict: bool = False) -> FormResult:
+def read_pdf_bytes(data: bytes, source: str, rubrics: RubricSet, strict: bool = False) -> PdfForm:
     """Read a form from its bytes; raises :class:`UnreadableForm` (call inside ``guarded_read``)."""
     reader = open_pdf(data, strict)
     identity = document_identity(reader, data)
     values = field_values(reader, data)
     if not values:
-        raise UnreadableForm(_no_fields_reason(first_page_text(reader), identity, rubrics))
+        raise NoFormFields(_no_fields_reason(first_page_text(reader), identity, rubrics))
     found = identify(identity, values.keys(), rubrics)
-    return evaluate(
+    result = evaluate(
         found.rubric, with_roster_key(values, found.rubric, identity), source, identity.fingerprint, found.notes
     )
+    return PdfForm(result, range(form_page_count(found.rubric), len(reader.pages)))
+
+
+@lru_cache(maxsize=16)
+def form_page_count(rubric: Rubric) -> int:
+    """How many pages the rubric's form has."""
+    return len(build_layout(rubric).pages)
 
 
 def _no_fields_reason(page_text: str, identity: Identity, rubrics: RubricSet) -> str:

@@ -13,9 +13,12 @@ import math
 from typing import cast
 
 from docx.document import Document
+from docx.enum.section import WD_SECTION
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
+from docx.oxml.text.paragraph import CT_P
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from lxml import etree
 from lxml.etree import ElementBase
@@ -107,7 +110,14 @@ def line_break_runs(paragraph: Paragraph, lines: tuple[str, ...]) -> None:
 
 
 HAIRLINE_TWIPS = 20
-"""The height of a paragraph that only separates or ends tables: one point."""
+"""The height of a paragraph that only separates or ends tables or sections: one point."""
+
+
+def _make_hairline(p: CT_P) -> None:
+    """Make ``p`` one point high: an exact one-point line, a one-point paragraph mark."""
+    properties = p.get_or_add_pPr()
+    set_child(properties, w("w:spacing", before=0, after=0, line=HAIRLINE_TWIPS, lineRule="exact"))
+    set_child(properties, w("w:rPr", w("w:sz", val=2), w("w:szCs", val=2)))
 
 
 def add_hairline_paragraph(document: Document, page_break: bool = False) -> None:
@@ -115,7 +125,20 @@ def add_hairline_paragraph(document: Document, page_break: bool = False) -> None
     so the next table starts at the top of that page as the layout's next page does; without, it
     ends the document after its last table, as Word requires (LibreOffice drops a last table
     that no paragraph follows when it saves a .doc)."""
-    spacing = w("w:spacing", before=0, after=0, line=HAIRLINE_TWIPS, lineRule="exact")
-    size = w("w:rPr", w("w:sz", val=2), w("w:szCs", val=2))
-    properties = w("w:pPr", *((w("w:pageBreakBefore"),) if page_break else ()), spacing, size)
-    document.add_paragraph()._p.insert(0, properties)
+    p = document.add_paragraph()._p
+    if page_break:
+        p.get_or_add_pPr().pageBreakBefore_val = True
+    _make_hairline(p)
+
+
+def add_section_break(document: Document) -> None:
+    """End the section after the last table with a one-point paragraph holding a one-point space; the
+    next section starts on a new page, with the same page setup.
+
+    The space keeps the paragraph: LibreOffice drops an empty paragraph that only ends a section, and
+    when it saves the document again it ends the section with a new paragraph of the body's size,
+    which no longer fits on the page, so a page with nothing on it follows."""
+    document.add_section(WD_SECTION.NEW_PAGE)
+    paragraph = document.paragraphs[-1]
+    _make_hairline(paragraph._p)
+    paragraph.add_run(" ").font.size = Pt(1)

@@ -21,6 +21,7 @@ from docx.shared import Pt
 from docx.styles.style import ParagraphStyle
 
 from generator.layout.form import Typography
+from generator.layout.pagecode import CAPTION_SIZE_PT
 from generator.writers.docx.fonts import FACES, Face, set_chinese_language, set_faces
 from generator.writers.docx.oxml import set_child, w
 
@@ -28,6 +29,8 @@ TITLE_STYLE, TITLE_STYLE_ID = "表格标题", "FormTitle"
 TABLE_HEAD_STYLE, TABLE_HEAD_STYLE_ID = "表头", "TableHeading"
 TABLE_TEXT_STYLE, TABLE_TEXT_STYLE_ID = "表格正文", "TableText"
 FOOTER_STYLE, FOOTER_STYLE_ID = "审核栏", "ReviewText"
+PAGE_CODE_STYLE, PAGE_CODE_STYLE_ID = "页面识别码", "PageCode"
+"""The page code's caption in the page header, right-aligned (its right indent is set where it is placed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +40,19 @@ class _StyleSpec:
     size: float
     face: Face
     bold: bool = False
-    centred: bool = False
+    alignment: WD_ALIGN_PARAGRAPH | None = None
 
 
 def _specs(typography: Typography) -> tuple[_StyleSpec, ...]:
-    body = FACES["body"]
+    t, body = typography, FACES["body"]
+    centre, right = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
     return (
-        _StyleSpec(TITLE_STYLE, TITLE_STYLE_ID, typography.title_size, FACES["title"], bold=True, centred=True),
+        _StyleSpec(TITLE_STYLE, TITLE_STYLE_ID, t.title_size, FACES["title"], bold=True, alignment=centre),
         # 正文 (Normal) itself carries the header size: the subject line and the header blanks.
-        _StyleSpec(TABLE_HEAD_STYLE, TABLE_HEAD_STYLE_ID, typography.table_head_size, body, bold=True, centred=True),
-        _StyleSpec(TABLE_TEXT_STYLE, TABLE_TEXT_STYLE_ID, typography.table_size, body),
-        _StyleSpec(FOOTER_STYLE, FOOTER_STYLE_ID, typography.footer_size, body),
+        _StyleSpec(TABLE_HEAD_STYLE, TABLE_HEAD_STYLE_ID, t.table_head_size, body, bold=True, alignment=centre),
+        _StyleSpec(TABLE_TEXT_STYLE, TABLE_TEXT_STYLE_ID, t.table_size, body),
+        _StyleSpec(FOOTER_STYLE, FOOTER_STYLE_ID, t.footer_size, body),
+        _StyleSpec(PAGE_CODE_STYLE, PAGE_CODE_STYLE_ID, CAPTION_SIZE_PT, body, alignment=right),
     )
 
 
@@ -75,8 +80,7 @@ def _add_style(document: Document, spec: _StyleSpec, line_spacing: float) -> Par
     style.font.bold = spec.bold or None
     style.paragraph_format.line_spacing = Pt(spec.size * line_spacing)
     set_faces(style.element.get_or_add_rPr(), spec.face)
-    if spec.centred:
-        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    style.paragraph_format.alignment = spec.alignment
     return style
 
 

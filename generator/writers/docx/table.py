@@ -3,10 +3,12 @@
 Each page's table starts with the header row (also marked ``w:tblHeader``, so
 a word processor that paginates differently still repeats it) and holds the
 rows the layout put on that page, each at least as high as the layout says;
-a page break separates the tables, so Word, WPS and LibreOffice break pages
-where the PDF does, and an item continued from the page before names itself
-with ``（续）``.  Cell texts are the layout's lines, joined by line breaks.  A
-cell that spans rows is a vertical merge (``w:vMerge`` restart / continue).
+a section break and a page break separate the tables (each page is a section,
+its header showing the page's code, see :mod:`generator.writers.docx.pagecode`),
+so Word, WPS and LibreOffice break pages where the PDF does, and an item
+continued from the page before names itself with ``（续）``.  Cell texts are
+the layout's lines, joined by line breaks.  A cell that spans rows is a
+vertical merge (``w:vMerge`` restart / continue).
 No row splits across pages (``w:cantSplit``), and the rows of a row group —
 one sub-item — keep with the next, should a user's edits push them.
 """

@@ -7,7 +7,8 @@ copy is then the template's bytes plus an incremental update
 (/V, still editable) and an appearance stream drawn in a small embedded subset
 of the body font holding exactly the glyphs of that copy's values — so the
 values show and print in every viewer, with no system font and no redrawing
-by the viewer.  Nothing is laid out again per copy.
+by the viewer — and replaces each page's code (:mod:`generator.writers.pdf.pagecode`)
+by one that carries the copy's roster key.  Nothing is laid out again per copy.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from typing import TYPE_CHECKING, cast
 from generator.layout.form import build_layout
 from generator.model.fields import applicant_field, roster_key_field
 from generator.model.identity import ROSTER_KEY
+from generator.model.pagecode import PageCode
 from generator.model.rubric import Rubric
 from generator.writers.pdf.appearance import BoxStyle, appearance_stream, font_objects
 from generator.writers.pdf.fonts import FontSettings
 from generator.writers.pdf.glyphs import GlyphSource
+from generator.writers.pdf.pagecode import code_stream, xobject_name
 from generator.writers.pdf.update import BaseTrailer, UnsupportedBase, append_update, base_trailer
 
 if TYPE_CHECKING:
+    from pypdf import PdfReader
     from pypdf.generic import DictionaryObject, IndirectObject
 
 DA_SIZE = re.compile(r"([\d.]+)\s+Tf")
@@ -56,6 +60,9 @@ class FormTemplate:
     blanks: dict[str, TemplateBlank]
     roster_key: TemplateBlank
     info: tuple[int, bytes]
+    code_objects: tuple[int, ...]
+    """The object number of each page's code XObject, in page order."""
+    line_spacing: float
 
 
 def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormTemplate:
@@ -65,7 +72,8 @@ def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormT
 
     from generator.writers.pdf.writer import render_pdf
 
-    data = render_pdf(build_layout(rubric), fonts)
+    layout = build_layout(rubric)
+    data = render_pdf(layout, fonts)
     reader = PdfReader(BytesIO(data))
     trailer = reader.trailer
     # pypdf types every dictionary value as PdfObject; what our own writer put there is known.
@@ -81,7 +89,23 @@ def prepare_template(rubric: Rubric, fonts: FontSettings | None = None) -> FormT
         info=f"{info.idnum} 0 R",
         first_id=_id_bytes(cast(ArrayObject, trailer["/ID"])[0]),
     )
-    return FormTemplate(rubric, data, trailer_info, blanks, roster_key, (info.idnum, _body(info.get_object())))
+    info_entry = (info.idnum, _body(info.get_object()))
+    codes = _code_objects(reader)
+    return FormTemplate(
+        rubric, data, trailer_info, blanks, roster_key, info_entry, codes, layout.typography.line_spacing
+    )
+
+
+def _code_objects(reader: PdfReader) -> tuple[int, ...]:
+    """Each page's code XObject's object number (reportlab names a form ``FormXob.<name>``)."""
+    from pypdf.generic import DictionaryObject
+
+    numbers = []
+    for number, page in enumerate(reader.pages, start=1):
+        resources = cast(DictionaryObject, page["/Resources"])
+        xobjects = cast(DictionaryObject, resources["/XObject"])
+        numbers.append(xobjects.raw_get(f"/FormXob.{xobject_name(number)}").idnum)
+    return tuple(numbers)
 
 
 def _body(dictionary: DictionaryObject) -> bytes:
@@ -124,21 +148,31 @@ def pdf_text_string(value: str) -> bytes:
     return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode("ascii") + b">"
 
 
+def _page_codes(template: FormTemplate, key: str) -> tuple[PageCode, ...]:
+    """The codes of a copy's pages, carrying its roster key (as :func:`generator.layout.pagecode.page_codes`)."""
+    rubric, count = template.rubric, len(template.code_objects)
+    return tuple(PageCode(rubric.id, rubric.fingerprint, n, count, "P", key) for n in range(1, count + 1))
+
+
 def fill(template: FormTemplate, values: Sequence[tuple[str, str]], key: str, glyphs: GlyphSource) -> bytes:
     """The template with the header ``values`` (header id, text) filled in, as one incremental update.
 
     ``key`` is the applicant's roster key: it goes into the hidden roster-key field, the document
-    information and the second half of the file identifier (which tells copies apart).
+    information, every page's code and the second half of the file identifier (which tells copies apart).
     """
     filled = [(template.blanks[hid], value) for hid, value in values if value and hid in template.blanks]
+    codes = _page_codes(template, key) if key else ()
     runs = [glyphs.glyph_ids(value) for _, value in filled]
-    chars = {g: ch for (_, value), run in zip(filled, runs, strict=True) for g, ch in zip(run, value, strict=True)}
+    shown = [*(value for _, value in filled), *(line for code in codes for line in code.caption())]
+    chars = {g: ch for text in shown for g, ch in zip(glyphs.glyph_ids(text), text, strict=True)}
     font_ref = template.trailer.size
-    objects = font_objects(font_ref, glyphs, chars) if filled else {}
+    objects = font_objects(font_ref, glyphs, chars) if chars else {}
     for offset, ((blank, value), run) in enumerate(zip(filled, runs, strict=True)):
         ap_ref = font_ref + FONT_OBJECTS + offset
         objects[ap_ref] = appearance_stream(blank.style, run, glyphs, font_ref)
         objects[blank.number] = blank.body + b"/V " + pdf_text_string(value) + b"\n/AP << /N %d 0 R >>\n>>" % ap_ref
+    for number, code in zip(template.code_objects, codes, strict=True):
+        objects[number] = code_stream(code, glyphs, font_ref, template.line_spacing)
     roster = template.roster_key
     objects[roster.number] = roster.body + b"/V " + pdf_text_string(key) + b"\n>>"
     info_number, info_body = template.info

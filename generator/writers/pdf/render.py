@@ -20,7 +20,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from generator.layout.form import FormLayout
-from generator.layout.parts import Blank, Box, Cell, PageTable
+from generator.layout.geometry import FieldBox, PageFrame, form_geometry
+from generator.layout.parts import Blank, Cell, PageTable
 from generator.model.fields import FormField
 
 ASCENT = 0.88  # the ideographic em box sits from -0.12 to 0.88 of the size around the baseline
@@ -28,14 +29,8 @@ LINE_WIDTH = 0.6
 UNDERLINE_WIDTH = 0.5
 SEAL_LINE_GREY = 0.6
 SEAL_DASH = (3, 2)
-FIELD_INSET = 0.6 * mm
-# A score field is a box this high in the middle of its cell: viewers place a single line of text
-# differently in a tall box (pdf.js at the bottom, others in the middle).
-SCORE_FIELD_HEIGHT = 8 * mm
 LABEL_RAISE = 0.25
 """A blank's label sits this many ems above the blank's rule, clear of it."""
-BLANK_FIELD_HEIGHT = 7.5 * mm
-"""A header or footer blank's field: from just above its line up, room above the glyphs in every viewer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +82,35 @@ PageHook = Callable[[Canvas, list[Placement]], None]
 DocumentHook = Callable[[Canvas], None]
 
 
+def placement(box: FieldBox) -> Placement:
+    """A field box of the geometry (mm from the paper's top-left) as a widget rectangle in points."""
+    height = A4[1]
+    b = box.box
+    return Placement(
+        box.field, box.page, (b.x0_mm * mm, height - b.bottom_mm * mm, b.x1_mm * mm, height - b.top_mm * mm)
+    )
+
+
 class FormRenderer:
     """Draws one layout onto a fresh canvas, page by page.
 
     ``page_done`` runs before each page is closed, with the fields placed on
-    it; ``document_done`` runs before the document is written out.
+    it (where :mod:`generator.layout.geometry` puts them); ``page_drawn``
+    draws what else each page carries (its page code); ``document_done`` runs
+    before the document is written out.
     """
 
-    def __init__(self, layout: FormLayout, styles: Styles, page_done: PageHook, document_done: DocumentHook) -> None:
+    def __init__(
+        self,
+        layout: FormLayout,
+        styles: Styles,
+        page_done: PageHook,
+        document_done: DocumentHook,
+        page_drawn: Callable[[Canvas, int], None] | None = None,
+    ) -> None:
         self.layout = layout
+        self.geometry = form_geometry(layout)
+        self.page_drawn = page_drawn
         self.styles = styles
         self.page_done, self.document_done = page_done, document_done
         self.width, self.height = A4
@@ -108,7 +123,7 @@ class FormRenderer:
         self.canvas = Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=initial_font)
         self.canvas.setLineWidth(LINE_WIDTH)
         self.page = 0
-        self.placements: list[Placement] = []
+        self.placements = [placement(box) for box in self.geometry.fields]
         self.column_x = [self.left]
         for column in layout.columns:
             self.column_x.append(self.column_x[-1] + column.width_mm * mm)
@@ -176,18 +191,18 @@ class FormRenderer:
             self.text(x, y, line, style, align, bold, fit=x1 - x0 - 2 * pad)
             y -= style.leading
 
-    def place(self, form_field: FormField, x0: float, y0: float, x1: float, y1: float) -> None:
-        self.placements.append(Placement(form_field, self.page, (x0, y0, x1, y1)))
+    def y_mm(self, y_mm: float) -> float:
+        """The point ``y_mm`` below the paper's top edge."""
+        return self.height - y_mm * mm
 
-    def place_box(self, form_field: FormField, top: float, box: Box) -> None:
-        """A field over a layout box whose y's count down from ``top``."""
-        self.place(
-            form_field, self.x(box.x0_mm), self.y(top, box.bottom_mm), self.x(box.x1_mm), self.y(top, box.top_mm)
-        )
-
-    def new_page(self) -> None:
+    def close_page(self) -> None:
+        if self.page_drawn is not None:
+            self.page_drawn(self.canvas, self.page)
         self.page_done(self.canvas, [p for p in self.placements if p.page == self.page])
         self.canvas.showPage()
+
+    def new_page(self) -> None:
+        self.close_page()
         self.canvas.setLineWidth(LINE_WIDTH)
         self.page += 1
 
@@ -216,7 +231,6 @@ class FormRenderer:
         self.canvas.setLineWidth(UNDERLINE_WIDTH)
         self.canvas.line(x0, bottom, x1, bottom)
         self.canvas.setLineWidth(LINE_WIDTH)
-        self.place(blank.field, x0, bottom + 0.2 * mm, x1, bottom + BLANK_FIELD_HEIGHT)
 
     # -- table ------------------------------------------------------------------------------
 
@@ -235,18 +249,13 @@ class FormRenderer:
         self.canvas.rect(x0, bottom, x1 - x0, top - bottom)
         if cell.lines:
             self.lines((x0, x1, top, bottom), cell.lines, self.styles.table, cell.align)
-        if cell.field is not None:
-            middle, half = (top + bottom) / 2, min(SCORE_FIELD_HEIGHT, top - bottom - 2 * FIELD_INSET) / 2
-            self.place(cell.field, x0 + FIELD_INSET, middle - half, x1 - FIELD_INSET, middle + half)
 
-    def table_page(self, page: PageTable, top: float) -> float:
-        """The header row and this page's rows from ``top`` down; return the table's bottom."""
-        row_top = {page.first: self.table_head(top)}
-        for offset, height in enumerate(page.row_heights_mm):
-            row_top[page.first + offset + 1] = self.y(row_top[page.first + offset], height)
+    def table_page(self, page: PageTable, frame: PageFrame) -> None:
+        """The header row and this page's rows, where the geometry puts them."""
+        self.table_head(self.y_mm(frame.table_top_mm))
+        row_top = {page.first + n: self.y_mm(top) for n, top in enumerate(frame.row_tops_mm)}
         for cell in page.cells:
             self.cell(cell, row_top)
-        return row_top[page.stop]
 
     # -- footer -----------------------------------------------------------------------------
 
@@ -257,7 +266,6 @@ class FormRenderer:
         bottom = self.y(top, f.height_mm)
         self.canvas.rect(self.left, bottom, right - self.left, top - bottom)
         self.text(self.x(pad), self.y(top, pad), f.review_label, style)
-        self.place_box(f.review_field, top, f.review_box)
         line_mm = self.layout.typography.blank_line_mm
         self.blank(f.organization, self.y(top, f.organization_top_mm + line_mm), style)
         self.date_line(top)
@@ -268,7 +276,6 @@ class FormRenderer:
         box = f.date_box
         baseline = self.y(top, box.bottom_mm) + LABEL_RAISE * style.size
         self.text_on(self.x(box.x1_mm), baseline, f.date_label, style, "right")
-        self.place_box(f.date_field, top, box)
 
     def seal_area(self, top: float) -> None:
         """The seal square's open sides, dashed in light grey; the seal field inside it."""
@@ -282,24 +289,18 @@ class FormRenderer:
         canvas.line(x0, self.y(top, f.seal_area.bottom_mm), x0, y0)
         canvas.line(x0, y0, self.x(f.seal_area.x1_mm), y0)
         canvas.restoreState()
-        self.place_box(f.seal_field, top, f.seal_box)
 
     # -- the whole form ---------------------------------------------------------------------
 
     def render(self) -> bytes:
         """Draw every page; return the PDF bytes."""
         self.heading()
-        top = self.y(self.top, self.layout.heading.height_mm)
-        for index, page in enumerate(self.layout.pages):
+        for index, (page, frame) in enumerate(zip(self.layout.pages, self.geometry.frames, strict=True)):
             if index:
                 self.new_page()
-                top = self.top
-            top = self.table_page(page, top)
-        self.footer(top)
-        for hidden in self.layout.hidden:  # last in the tab order, as in the contract; no box
-            self.place(hidden, 0, 0, 0, 0)
-        self.page_done(self.canvas, [p for p in self.placements if p.page == self.page])
-        self.canvas.showPage()
+            self.table_page(page, frame)
+        self.footer(self.y_mm(self.geometry.footer_top_mm))
+        self.close_page()
         self.document_done(self.canvas)
         self.canvas.save()
         return self.buffer.getvalue()

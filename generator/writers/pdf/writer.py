@@ -9,11 +9,13 @@ result is byte-identical on every build.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.atomic import write_bytes_atomic
 from generator.layout.form import FormLayout
+from generator.layout.pagecode import CAPTION_SIZE_PT, page_codes
 from generator.writers.pdf.fonts import FontSettings, register_font
 
 if TYPE_CHECKING:
@@ -32,14 +34,18 @@ def body_text(layout: FormLayout) -> str:
         footer.organization.label,
         footer.organization.suffix,
         footer.date_label,
+        *(line for code in page_codes(layout) for line in code.caption()),
     ]
     return "".join(parts)
 
 
 def render_pdf(layout: FormLayout, fonts: FontSettings | None = None) -> bytes:
     """The finished PDF as bytes."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     from generator.writers.pdf.acroform import add_acroform, add_widgets
     from generator.writers.pdf.metadata import add_identity
+    from generator.writers.pdf.pagecode import draw_page_code
     from generator.writers.pdf.render import FormRenderer, make_styles
 
     settings = fonts or FontSettings()
@@ -54,11 +60,18 @@ def render_pdf(layout: FormLayout, fonts: FontSettings | None = None) -> bytes:
         add_acroform(canvas, layout)
         add_identity(canvas, layout.rubric)
 
+    codes = page_codes(layout)
+    caption_width = functools.partial(stringWidth, fontName=body, fontSize=CAPTION_SIZE_PT)
+
+    def page_drawn(canvas: Canvas, page: int) -> None:
+        draw_page_code(canvas, codes[page], body, caption_width, layout.typography.line_spacing)
+
     renderer = FormRenderer(
         layout,
         make_styles(layout, body, title),
         page_done=lambda canvas, placements: add_widgets(canvas, placements, layout),
         document_done=document_done,
+        page_drawn=page_drawn,
     )
     return renderer.render()
 

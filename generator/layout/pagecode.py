@@ -1,0 +1,43 @@
+"""Where the page code goes on every page, and the codes a form's pages carry.
+
+The code sits in the top margin at the right, clear of the official layout:
+a QR code :data:`CODE_SIZE_MM` square whose right edge lines up with the
+table's, its top :data:`CODE_TOP_MM` below the paper's edge (inside what
+office printers print), and the human-readable caption to its left, right
+aligned, in :data:`CAPTION_SIZE_PT` type.  Both writers draw it here; the scan
+reader maps a page's boxes from where it finds it.
+"""
+
+from __future__ import annotations
+
+from generator.layout.form import MARGIN_MM, PAGE_WIDTH_MM, FormLayout
+from generator.layout.parts import Box
+from generator.model.pagecode import PageCode, Printer
+
+CODE_SIZE_MM = 14.0
+CODE_TOP_MM = 4.5
+CODE_BOX = Box(
+    PAGE_WIDTH_MM - MARGIN_MM - CODE_SIZE_MM, CODE_TOP_MM, PAGE_WIDTH_MM - MARGIN_MM, CODE_TOP_MM + CODE_SIZE_MM
+)
+"""The QR symbol (without its quiet zone) on the page, millimetres from the paper's top-left corner."""
+CAPTION_SIZE_PT = 6.0
+CAPTION_GAP_MM = 2.5
+"""Room between the caption's right end and the code's quiet zone edge."""
+CAPTION_RIGHT_MM = CODE_BOX.x0_mm - CAPTION_GAP_MM
+
+
+def page_codes(layout: FormLayout, printer: Printer = "P", roster_key: str = "") -> tuple[PageCode, ...]:
+    """The code of each page of the form ``layout`` draws."""
+    rubric = layout.rubric
+    count = len(layout.pages)
+    return tuple(
+        PageCode(rubric.id, rubric.fingerprint, page, count, printer, roster_key) for page in range(1, count + 1)
+    )
+
+
+def code_matrix(code: PageCode) -> tuple[tuple[bool, ...], ...]:
+    """The QR symbol's dark modules, row by row, without the quiet zone (error correction level M)."""
+    import segno
+
+    symbol = segno.make_qr(code.payload(), error="m", boost_error=False)
+    return tuple(tuple(bool(module) for module in row) for row in symbol.matrix)
