@@ -292,3 +292,35 @@ def test_a_long_scan_stops_at_the_page_cap_and_at_the_clock(
     finally:
         limits.start_clock(float("inf"))
     assert [(p.number, p.problem[:6]) for p in stopped.pages] == [(1, "读取时限已到")]
+
+
+def test_missing_and_repeated_pages_are_problems_naming_file_and_page(rubric_set: RubricSet, batch: Batch) -> None:
+    from dataclasses import replace
+
+    from generator.readers.paper import combine
+
+    scanned = read_scan((batch.folder / "扫描 批次1.pdf").read_bytes(), "叠.pdf", rubric_set, pdf=True)
+    b_pages = [p for p in scanned.pages if p.code and p.code.roster_key == batch.keys["B"]]
+    first = next(p for p in b_pages if p.code and p.code.page == 1)
+    again = replace(scanned, source="补扫.pdf", pages=(first,))
+    only_first = replace(scanned, pages=(first,))
+    (result,) = [r for r in combine([only_first, again], rubric_set) if r.read]
+    assert f"纸质表格缺少第 2 页（共 2 页；找到的是：叠.pdf 第 {first.number} 页）。" in result.problems
+    assert (
+        f"第 1 页出现两次：叠.pdf 第 {first.number} 页 与 补扫.pdf 第 {first.number} 页；只采用了前者。"
+        in result.problems
+    )
+
+
+def test_the_roster_check_counts_paper_returns_by_the_key_in_their_codes(
+    results: list[FormResult], rubric_set: RubricSet, batch: Batch
+) -> None:
+    from generator.reports.tabulate import tabulate
+    from tests.scan_batch import applicants
+
+    people = [a for name, a in applicants(rubric_set).items() if name in batch.keys]
+    check = tabulate(results, rubric_set, people).roster
+    assert check is not None
+    assert {line.entry.roster_key: line.status for line in check.lines} == dict.fromkeys(batch.keys.values(), "已交")
+    formats = {line.entry.roster_key: line.formats for line in check.lines}
+    assert formats[batch.keys["A"]] == "PDF + 纸质扫描件" and formats[batch.keys["B"]] == "纸质扫描件"
