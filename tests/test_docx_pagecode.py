@@ -257,7 +257,7 @@ def test_the_picture_is_the_code_matrix_sharp_at_300_ppi_or_less(name: str, form
         assert image.mode == "1" and width == height and rest == 0 and scale >= 4
         dark = [[image.getpixel((c * scale + scale // 2, r * scale + scale // 2)) == 0 for c in range(len(matrix))]
                 for r in range(len(matrix))]  # fmt: skip
-        assert dark == [list(row) for row in matrix]
+        assert dark == matrix.tolist()
         ppi = image.info["dpi"][0]
         assert ppi <= MAX_PPI and width / ppi * MM_PER_INCH == pytest.approx(CODE_SIZE_MM, abs=0.1)
 

@@ -10,6 +10,9 @@ reader maps a page's boxes from where it finds it.
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
+
 from generator.layout.form import MARGIN_MM, PAGE_WIDTH_MM, FormLayout
 from generator.layout.parts import Box
 from generator.model.pagecode import PageCode, Printer
@@ -35,9 +38,14 @@ def page_codes(layout: FormLayout, printer: Printer = "P", roster_key: str = "")
     )
 
 
-def code_matrix(code: PageCode) -> tuple[tuple[bool, ...], ...]:
-    """The QR symbol's dark modules, row by row, without the quiet zone (error correction level M)."""
-    import segno
+def code_matrix(code: PageCode) -> NDArray[np.bool_]:
+    """The QR symbol's dark modules (rows × columns, true for dark), without the quiet zone, at error
+    correction level M.
 
-    symbol = segno.make_qr(code.payload(), error="m", boost_error=False)
-    return tuple(tuple(bool(module) for module in row) for row in symbol.matrix)
+    zxing-cpp encodes it (the scan reader decodes with the same library): a tenth of a millisecond,
+    which matters when a thousand personalised copies each get their own codes.
+    """
+    import zxingcpp
+
+    symbol = zxingcpp.create_barcode(code.payload(), zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    return np.asarray(zxingcpp.write_barcode_to_image(symbol, scale=1, add_quiet_zones=False)) < 128

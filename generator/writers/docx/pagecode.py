@@ -37,7 +37,7 @@ from docx.section import _Header
 from docx.shared import Emu, Length, Mm, Pt
 
 from generator.layout.form import PAGE_WIDTH_MM, FormLayout
-from generator.layout.pagecode import CAPTION_RIGHT_MM, CAPTION_SIZE_PT, CODE_BOX, CODE_SIZE_MM
+from generator.layout.pagecode import CAPTION_RIGHT_MM, CAPTION_SIZE_PT, CODE_BOX, CODE_SIZE_MM, code_matrix
 from generator.model.pagecode import PageCode
 from generator.writers.docx.oxml import line_break_runs
 from generator.writers.docx.styles import PAGE_CODE_STYLE_ID
@@ -68,14 +68,15 @@ def pixels_per_module(modules: int) -> int:
 
 def code_png(code: PageCode) -> bytes:
     """The code's QR symbol (error correction level M, as every writer draws it) as a 1-bit PNG, no quiet zone."""
-    import segno
+    from PIL import Image
 
-    symbol = segno.make_qr(code.payload(), error="m", boost_error=False)
-    modules = len(symbol.matrix)
+    matrix = code_matrix(code)
+    modules = len(matrix)
     scale = pixels_per_module(modules)
     dpi = round(modules * scale * MM_PER_INCH / CODE_SIZE_MM)  # so that the picture's own size is the code's too
+    image = Image.fromarray(~matrix)  # a bool array is a 1-bit image: true (white) where the module is light
     out = io.BytesIO()
-    symbol.save(out, kind="png", scale=scale, border=0, dpi=dpi)
+    image.resize((modules * scale, modules * scale), Image.Resampling.NEAREST).save(out, "PNG", dpi=(dpi, dpi))
     return out.getvalue()
 
 

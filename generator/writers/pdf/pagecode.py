@@ -21,6 +21,7 @@ from generator.model.pagecode import PageCode
 from generator.writers.pdf.glyphs import GlyphSource
 from generator.writers.pdf.update import stream_object
 
+RECT = "%.3f %.3f %.3f %.3f re\n"
 CAPTION_FONT = "FC"
 """The caption font's resource name in a replacement code stream."""
 
@@ -31,24 +32,23 @@ def xobject_name(page: int) -> str:
 
 
 def code_operators(code: PageCode) -> str:
-    """The QR code's dark modules as one filled path of rectangles, in page points."""
-    matrix = code_matrix(code)
-    module = CODE_BOX.x1_mm - CODE_BOX.x0_mm
-    module = module / len(matrix) * mm
+    """The QR code's dark modules as one filled path of rectangles (one per run of a row), in page points."""
+    import numpy as np
+
+    matrix = code_matrix(code).astype(np.int8)
+    module = (CODE_BOX.x1_mm - CODE_BOX.x0_mm) / len(matrix) * mm
     left, top = CODE_BOX.x0_mm * mm, A4[1] - CODE_BOX.top_mm * mm
-    rects = []
-    for r, row in enumerate(matrix):
-        c = 0
-        while c < len(row):
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < len(row) and row[c]:
-                c += 1
-            y = top - (r + 1) * module
-            rects.append(f"{left + start * module:.3f} {y:.3f} {(c - start) * module:.3f} {module:.3f} re")
-    return "0 g\n" + "\n".join(rects) + "\nf\n"
+    edges = np.diff(np.pad(matrix, ((0, 0), (1, 1))), axis=1)
+    starts, ends = np.argwhere(edges == 1), np.argwhere(edges == -1)  # row-major: the runs pair up in order
+    rects = np.column_stack(
+        (
+            left + starts[:, 1] * module,
+            top - (starts[:, 0] + 1) * module,
+            (ends[:, 1] - starts[:, 1]) * module,
+            np.full(len(starts), module),
+        )
+    )
+    return "0 g\n" + RECT * len(rects) % tuple(rects.ravel().tolist()) + "f\n"
 
 
 def caption_lines(code: PageCode, line_spacing: float) -> list[tuple[str, float]]:
