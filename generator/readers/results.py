@@ -43,6 +43,41 @@ ELIGIBILITY_TEXT: dict[Eligibility, str] = {
 
 SEAL_TEXT: dict[SealState, str] = {"sealed": "已盖章", "absent": "未见印章", "unclear": "无法判断", "": ""}
 
+ESealState = Literal["unsigned", "signed", "unverifiable"]
+"""The PDF's seal field: no signature; a signature pyHanko checked; a signature it cannot check (SM2/SM3)."""
+ESEAL_TEXT: dict[ESealState, str] = {
+    "unsigned": "未签章",
+    "signed": "已签章",
+    "unverifiable": "已签章（国密，无法校验）",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ESeal:
+    """The organisation's electronic seal: the signature in the PDF's seal field, as pyHanko sees it.
+
+    ``signer`` and ``organization`` are the certificate subject's CN and O; ``signed_at`` the signing
+    time as ``YYYY-MM-DD HH:MM`` (the signer's claim, or the timestamp's); ``intact`` whether the signed
+    bytes are unchanged; ``whole_file`` whether the signature covers the file as it is (no revision added
+    after it); ``trusted`` whether the certificate chains to a given trust root (``None``: not checked);
+    ``changes`` what changed after signing, in Chinese; ``notes`` anything else a reader must know
+    ("证书未验证信任链", "证书已过期", "国密签章，本工具无法校验").
+    """
+
+    state: ESealState
+    signer: str = ""
+    organization: str = ""
+    signed_at: str = ""
+    intact: bool | None = None
+    whole_file: bool | None = None
+    trusted: bool | None = None
+    changes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return ESEAL_TEXT[self.state]
+
 
 @dataclass(frozen=True, slots=True)
 class Crop:
@@ -67,7 +102,8 @@ class ScanEvidence:
     says where each page of the form was found (``扫描.pdf 第 3 页``), in page order; ``crops`` are
     the boxes to key (header blanks, scores, the review); ``seal_crop`` the seal area and the band
     around it; ``keyed_values`` what the office keyed for it (kept when the keying workbook is rewritten);
-    ``notes`` the problems of its pages (missing, repeated, another version).
+    ``notes`` the problems of its pages (missing, repeated, another version); ``page_refs`` each page's
+    file (its source) and 1-based page number, so its image can be taken again (the archive does).
     """
 
     application_id: str
@@ -77,6 +113,7 @@ class ScanEvidence:
     seal_crop: Crop | None = None
     keyed_values: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+    page_refs: tuple[tuple[str, int], ...] = ()
 
     @property
     def keyed(self) -> bool:
@@ -117,6 +154,7 @@ class FormResult:
     roster_key: str = ""
     seal: SealState = ""
     scan: ScanEvidence | None = None
+    e_seal: ESeal | None = None
 
     @property
     def seal_text(self) -> str:

@@ -167,7 +167,10 @@ def application_result(application: Application, rubrics: RubricSet) -> FormResu
     seal, seal_crop, colour = seal_call(application)
     crops = tuple(crop for _, page in sorted(application.pages.items()) for crop in page.reading.crops)
     notes = tuple(_page_notes(application, rubric))
-    evidence = ScanEvidence(application_id(application, rubric), places, crops, seal, seal_crop, notes=notes)
+    refs = tuple((page.file.source, page.reading.number) for _, page in sorted(application.pages.items()))
+    evidence = ScanEvidence(
+        application_id(application, rubric), places, crops, seal, seal_crop, notes=notes, page_refs=refs
+    )
     problems = [TO_KEY, *notes]
     if (problem := seal_problem(seal, colour)) is not None:
         problems.append(problem)
