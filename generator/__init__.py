@@ -22,6 +22,7 @@ importing :mod:`generator` costs nothing)::
     results = rf.read_returns([Path("收件箱")], rubrics)  # one FormResult per returned file
     tabulation = rf.tabulate(results, rubrics)           # duplicates flagged, ranked per rubric
     rf.write_reports(tabulation, Path("output/汇总"))     # 评分汇总.xlsx, CSV files, 评分报告.html
+    rf.write_archives(tabulation.results, rubrics, Path("output/评审档案"))  # one archive PDF per rubric
 
     roster = rf.read_roster(Path("花名册.xlsx"), rubrics)
     rf.personalize(roster.applicants, Path("output/个人表格"), formats=("pdf", "docx"))
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from generator.version import __version__
 
 if TYPE_CHECKING:
+    from generator.archive import write_archives
     from generator.collect import CollectRun, ImapSettings, collect_files, collect_mailbox, ledger_senders
     from generator.distribute.mail import MailSettings
     from generator.distribute.mailing import MailRun, send_messages, write_messages
@@ -83,6 +85,7 @@ _EXPORTS = {
     "read_returns": "generator.readers.batch",
     "send_messages": "generator.distribute.mailing",
     "tabulate": "generator.reports.tabulate",
+    "write_archives": "generator.archive",
     "write_messages": "generator.distribute.mailing",
     "write_reports": "generator.reports.outputs",
 }
@@ -116,6 +119,7 @@ __all__ = [
     "read_roster",
     "send_messages",
     "tabulate",
+    "write_archives",
     "write_messages",
     "write_reports",
 ]

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
 from generator.layout.form import SCORE_COL, build_layout
-from generator.model.fields import form_fields, score_fields
+from generator.model.fields import form_fields, header_field, score_fields
 from generator.model.rubric import RubricSet
 from generator.writers.pdf.scripts import accepted_ranges
 from tests.pdf_support import MM, build_pdfs, squash, widgets
@@ -139,6 +139,20 @@ def test_seal_area_is_at_least_50_mm_square_on_the_seal_line_page(form) -> None:
     x0, y0, x1, y1 = (float(v) for v in seal["/Rect"])
     assert x1 - x0 >= 50 * MM - 0.01 and y1 - y0 >= 50 * MM - 0.01
     assert "（盖章）" in squash(reader.pages[page].extract_text())
+
+
+def test_seal_field_locks_the_scores_the_total_and_the_header(form) -> None:
+    """Signing the seal (Acrobat, pyHanko) locks what it vouches for: a FieldMDP over these fields."""
+    rubric, reader = form
+    _, seal = widgets(reader)[f"{rubric.id}-seal"]
+    assert isinstance(seal.raw_get("/Lock"), IndirectObject), "ISO 32000-1 12.7.4.5: /Lock is an indirect reference"
+    lock = seal["/Lock"]
+    assert lock["/Type"] == "/SigFieldLock" and lock["/Action"] == "/Include"
+    assert "/P" not in lock, "no DocMDP: the organisation's part may still be filled in after sealing"
+    header = [header_field(rubric, h).name for h in rubric.header]
+    assert [str(name) for name in lock["/Fields"]] == header + [f.name for f in score_fields(rubric)]
+    assert f"{rubric.id}-total" in header
+    assert all("/Lock" not in annot for name, (_, annot) in widgets(reader).items() if not name.endswith("-seal"))
 
 
 def test_no_field_overlaps_another(form) -> None:

@@ -103,7 +103,7 @@ def test_workbook(run: tuple[int, str, Path], batch: Path, rubric_set: RubricSet
     assert header[13:] == [
         "道德高尚小计（10分）", "作风优良小计（15分）", "服务有效小计（15分）", "工作创新小计（20分）",
         "顾客认可小计（40分）", "总分（100分）", "表上填写的自评总分", "申报资格",
-        "所在组织", "审核意见", "审核日期", "印章", "纸质扫描件", "问题",
+        "所在组织", "审核意见", "审核日期", "印章", "纸质扫描件", "电子签章", "签章人", "签章时间", "签章核验", "问题",
     ]  # fmt: skip
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [row[18] for row in rows] == [100, 85, 64, 62, 43]
@@ -149,8 +149,8 @@ def test_csv_per_rubric_opens_in_excel(run: tuple[int, str, Path], rubric_set: R
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
         assert rows[0][:3] == ["名次", "来源文件", "格式"] and rows[0][3] == rubric.applicant_fields[0].label
     team_rows = list(csv.reader(io.StringIO((out / csv_name("服务明星班组")).read_text(encoding="utf-8-sig"))))
-    assert team_rows[1][3:5] == ["客服一班", "某供电公司"] and team_rows[1][-9:-6] == ["88", "88", "可申报"]
-    assert team_rows[1][-6:-3] == [ORGANIZATION, REVIEW, REVIEW_DATE]
+    assert team_rows[1][3:5] == ["客服一班", "某供电公司"] and team_rows[1][-13:-10] == ["88", "88", "可申报"]
+    assert team_rows[1][-10:-7] == [ORGANIZATION, REVIEW, REVIEW_DATE]
 
 
 def test_duplicates_are_flagged_on_both_rows(run: tuple[int, str, Path], batch: Path) -> None:

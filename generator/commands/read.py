@@ -41,6 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="花名册",
         help="花名册（.xlsx 或 .csv）：逐人核对已交、未交、多次提交，写入“名单核对”工作表和报告",
     )
+    parser.add_argument(
+        "--trust-roots",
+        type=Path,
+        metavar="文件夹",
+        help="存放信任的根证书（PEM 或 DER）的文件夹：据此核验电子签章的证书链；不给出时注明“证书未验证信任链”",
+    )
     parser.add_argument("--jobs", type=int, default=0, metavar="N", help="同时读取的进程数（默认：CPU 核数）")
     parser.add_argument(
         "--timeout",
@@ -55,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from generator.errors import UsageError
     from generator.readers.batch import read_returns
+    from generator.readers.trust import load_trust_roots
     from generator.reports.outputs import write_reports
     from generator.reports.summary import read_summary
     from generator.reports.tabulate import tabulate
@@ -65,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
     rubrics = load_rubrics(args)
     limits = BatchLimits(jobs=args.jobs, timeout_s=args.timeout)
+    trust_roots = load_trust_roots(args.trust_roots) if args.trust_roots is not None else ()
     roster = None
     if args.roster is not None:
         from generator.distribute.roster import read_roster
@@ -73,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         report_problems(roster.problems)
     paths = with_previous_keying(args.paths, args.out)
     with progress_bar("读取") as bar:
-        results = read_returns(paths, rubrics, limits, on_progress=bar, skip=args.out)
+        results = read_returns(paths, rubrics, limits, on_progress=bar, skip=args.out, trust_roots=trust_roots)
     senders = collected_senders(args.paths) if roster is not None else None
     tabulation = tabulate(results, rubrics, roster.applicants if roster else None, senders)
     written = write_reports(tabulation, args.out)

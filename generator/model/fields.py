@@ -99,3 +99,9 @@ def score_fields(rubric: Rubric) -> tuple[FormField, ...]:
 def required_fields(rubric: Rubric) -> tuple[FormField, ...]:
     """The fields every form of this rubric has, whichever version of the tool made it."""
     return tuple(f for f in form_fields(rubric) if f.kind not in ADDED_KINDS)
+
+
+def locked_fields(rubric: Rubric) -> tuple[FormField, ...]:
+    """The fields the organisation's seal locks (the seal field's /Lock): every header blank (the total
+    among them) and every score; a change to any of them after signing is a problem of the form."""
+    return (*(header_field(rubric, h) for h in rubric.header), *score_fields(rubric))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import multiprocessing
 import tempfile
@@ -236,7 +237,8 @@ def read_batch(
     rubrics: RubricSet,
     limits: BatchLimits | None = None,
     on_result: Callable[[Outcome], None] | None = None,
-    read: ReadFunction = read_file,
+    read: ReadFunction | None = None,
+    trust_roots: Sequence[bytes] = (),
 ) -> list[Outcome]:
     """Read every ``(path, source)`` in worker processes; one outcome per file, in input order.
 
@@ -244,9 +246,11 @@ def read_batch(
     :func:`~generator.readers.files.file_problem`) is a problem result at
     once, never handed to a worker.  ``on_result`` is called in the parent
     as each file finishes (for a progress bar); ``read`` is the per-file
-    function run in the workers.
+    function run in the workers (default: :func:`~generator.readers.returns.read_file` checking
+    electronic seals against ``trust_roots``, DER certificates).
     """
-    pool = _Pool(rubrics, limits or BatchLimits(), read, on_result)
+    reader = read or functools.partial(read_file, trust_roots=tuple(trust_roots))
+    pool = _Pool(rubrics, limits or BatchLimits(), reader, on_result)
     tasks: list[Task] = []
     for index, (path, source) in enumerate(paths):
         problem = file_problem(path)
@@ -284,6 +288,7 @@ def read_returns(
     limits: BatchLimits | None = None,
     on_progress: Progress | None = None,
     skip: Path | None = None,
+    trust_roots: Sequence[bytes] = (),
 ) -> list[FormResult]:
     """Read every returned file in ``paths`` (files, and folders searched recursively): one result per
     electronic return, per paper application (scans grouped, keyed values applied, paper and
@@ -291,7 +296,8 @@ def read_returns(
     file or page that could not be read.
 
     ``on_progress(done, total)`` is called as each file finishes; ``skip`` is
-    a folder not to search (a run's own output folder).  Raises
+    a folder not to search (a run's own output folder); ``trust_roots`` the root certificates (DER)
+    electronic seals are checked against (none: the chain is not checked, and the results say so).  Raises
     :class:`~generator.readers.inputs.InputError` when a path does not exist
     or no file is found; a file that cannot be read is a result with a problem.
     """
@@ -304,7 +310,7 @@ def read_returns(
         if on_progress:
             on_progress(done, len(files))
 
-    outcomes = read_batch(files, rubrics, limits, count)
+    outcomes = read_batch(files, rubrics, limits, count, trust_roots=trust_roots)
     from generator.readers.paper import combine
 
     return combine(outcomes, rubrics)

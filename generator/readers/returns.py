@@ -23,6 +23,7 @@ memory cap.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,7 @@ def read_file(
     source: str | None = None,
     kind: Kind | None = None,
     failed: str | None = None,
+    trust_roots: Sequence[bytes] = (),
 ) -> Outcome:
     """What one file of a batch gives: a form's result, a scan's pages or a keying workbook."""
     shown = source or display_name(path)
@@ -82,16 +84,16 @@ def read_file(
             if failed is not None:
                 return unreadable(shown, failed, found)
             return read_converted(path, rubrics, shown, found)
-        outcome = read_data(data, found, shown, rubrics)
+        outcome = read_data(data, found, shown, rubrics, trust_roots)
         return replace(outcome, format=kind) if kind is not None and isinstance(outcome, FormResult) else outcome
     except UnreadableForm as exc:
         return unreadable(shown, str(exc), code if code in ("pdf", "docx", "image", *CONVERTED) else "")
 
 
-def read_data(data: bytes, kind: Kind, source: str, rubrics: RubricSet) -> Outcome:
+def read_data(data: bytes, kind: Kind, source: str, rubrics: RubricSet, trust_roots: Sequence[bytes] = ()) -> Outcome:
     """Read a return from its bytes by its kind; raises :class:`UnreadableForm`."""
     if kind == "pdf":
-        return _read_pdf_or_scan(data, source, rubrics)
+        return _read_pdf_or_scan(data, source, rubrics, trust_roots)
     if kind == "image":
         from generator.readers.scan.pages import read_scan
 
@@ -111,7 +113,7 @@ def read_data(data: bytes, kind: Kind, source: str, rubrics: RubricSet) -> Outco
     return read_docx(data, source, rubrics)
 
 
-def _read_pdf_or_scan(data: bytes, source: str, rubrics: RubricSet) -> Outcome:
+def _read_pdf_or_scan(data: bytes, source: str, rubrics: RubricSet, trust_roots: Sequence[bytes]) -> Outcome:
     """A PDF form's fields (and its other pages read as scans, when a scan was appended to the form);
     a PDF without fields is read as a scan when its pages carry our codes."""
     from generator.readers.pdf.reader import read_pdf_form
@@ -124,9 +126,22 @@ def _read_pdf_or_scan(data: bytes, source: str, rubrics: RubricSet) -> Outcome:
         if any(page.code is not None for page in scanned.pages):
             return scanned
         raise
+    result = with_e_seal(form.result, data, rubrics, trust_roots)
     if not form.extra_pages:
-        return form.result
-    return read_scan(data, source, rubrics, pdf=True, only=form.extra_pages, form=form.result)
+        return result
+    return read_scan(data, source, rubrics, pdf=True, only=form.extra_pages, form=result)
+
+
+def with_e_seal(result: FormResult, data: bytes, rubrics: RubricSet, trust_roots: Sequence[bytes]) -> FormResult:
+    """The form's result with its electronic seal checked, and what that check found among its problems."""
+    from generator.readers.pdf.esign import e_seal_problems, read_e_seal
+
+    rubric = rubrics.get(result.rubric_id or "")
+    if rubric is None:
+        return result
+    e_seal = read_e_seal(data, rubric, result.organization, trust_roots)
+    problems = e_seal_problems(e_seal, rubric)
+    return replace(result, e_seal=e_seal, problems=(*problems, *result.problems))
 
 
 def read_converted(path: Path, rubrics: RubricSet, source: str, kind: Kind) -> FormResult:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from generator.readers.results import Crop, FormResult
 from generator.reports.cells import safe_text
-from generator.reports.tabulate import ProblemEntry, Tabulation, applicant_text
+from generator.reports.tabulate import ProblemEntry, Tabulation, applicant_text, e_seal_check
 from generator.textrender import render
 
 TEMPLATE = "report.html.j2"
@@ -45,6 +45,7 @@ def report_html(tabulation: Tabulation, generated: datetime | None = None) -> st
         number=number,
         data_uri=data_uri,
         applicant_of=applicant_of,
+        e_seal_check=e_seal_check,
     )
 
 

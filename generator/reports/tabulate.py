@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.model.rubric import Rubric, RubricSet
-from generator.readers.results import FormResult
+from generator.readers.results import ESeal, FormResult
 from generator.readers.scores import ScoreCheck
 from generator.reports.duplicates import DuplicateGroup, flag_duplicates
 from generator.reports.roster_check import RosterCheck, RosterRow, check_roster
@@ -88,6 +88,32 @@ class Tabulation:
 
 
 PROBLEM_HEADERS = ("文件", "评分表", "申报人", "问题")
+E_SEAL_HEADERS = ("电子签章", "签章人", "签章时间", "签章核验")
+
+
+def e_seal_check(e_seal: ESeal) -> str:
+    """What checking the signature found, in one line: intact or not, changes after it, trust, notes."""
+    if e_seal.state == "unsigned":
+        return ""
+    if e_seal.intact is False:
+        parts = ["签章无效：签章覆盖的内容已被改动"]
+    elif e_seal.whole_file is False:
+        parts = ["签章后有改动：" + ("；".join(e_seal.changes) if e_seal.changes else "追加了修订")]
+    elif e_seal.state == "signed":
+        parts = ["完好，覆盖整个文件"]
+    else:
+        parts = []
+    if e_seal.trusted is not None:
+        parts.append("证书可信" if e_seal.trusted else "证书不可信")
+    return "；".join([*parts, *e_seal.notes])
+
+
+def e_seal_cells(e_seal: ESeal | None) -> tuple[str, ...]:
+    """The electronic seal's columns (empty for a return with no seal field: Word, paper)."""
+    if e_seal is None:
+        return ("", "", "", "")
+    who = "，".join(part for part in (e_seal.signer, e_seal.organization) if part)
+    return (e_seal.text, who, e_seal.signed_at, e_seal_check(e_seal))
 
 
 def headers(rubric: Rubric) -> tuple[str, ...]:
@@ -106,6 +132,7 @@ def headers(rubric: Rubric) -> tuple[str, ...]:
         "审核日期",
         "印章",
         "纸质扫描件",
+        *E_SEAL_HEADERS,
         "问题",
     )
 
@@ -135,6 +162,7 @@ def row_cells(rank: int, result: FormResult, rubric: Rubric) -> tuple[Cell, ...]
         result.review_date,
         result.seal_text,
         "\n".join(result.scan.pages) if result.scan else "",
+        *e_seal_cells(result.e_seal),
         "\n".join(result.problems),
     )
 

@@ -194,8 +194,14 @@ def field_values(reader: PdfReader, data: bytes) -> dict[str, str]:
         return {}
     values: dict[str, str] = {}
     for name, value in _walk(reader, data, roots):
-        values.setdefault(name, text_of(value))
+        values.setdefault(name, "" if _is_signature(reader, data, value) else text_of(value))
     return values
+
+
+def _is_signature(reader: PdfReader, data: bytes, value: Any) -> bool:
+    """Whether a field's value is a signature dictionary (the seal's): it is no text, and parsing it whole
+    (its /Contents is kilobytes of hex) would cost more than reading the rest of the form."""
+    return isinstance(value, IndirectObject) and "/ByteRange" in entries(reader, data, value, ("/ByteRange",))
 
 
 FIELD_KEYS = ("/T", "/V", "/Kids")

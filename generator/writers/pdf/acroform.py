@@ -31,7 +31,8 @@ from reportlab.pdfbase.pdfdoc import (
 from reportlab.pdfgen.canvas import Canvas
 
 from generator.layout.form import FormLayout
-from generator.model.fields import FormField, form_fields, score_fields, total_field
+from generator.model.fields import FormField, form_fields, locked_fields, score_fields, total_field
+from generator.model.rubric import Rubric
 from generator.writers.pdf.canvas_private import add_annotation, canvas_document
 from generator.writers.pdf.cmap import tounicode_cmap
 from generator.writers.pdf.render import Placement
@@ -160,8 +161,16 @@ def empty_appearance(rect: tuple[float, float, float, float]) -> PDFStream:
     return PDFStream(pdf_object({"Type": "/XObject", "Subtype": "/Form", "BBox": bbox, "Resources": {}}), b"")
 
 
-def widget(placement: Placement, page: PDFObjectReference, layout: FormLayout) -> PDFDictionary:
-    """One field merged with its widget annotation."""
+def field_lock(rubric: Rubric) -> PDFDictionary:
+    """The seal field's /Lock: signing it locks the scores, the total and the header (a FieldMDP transform)."""
+    fields = [f.name for f in locked_fields(rubric)]
+    return pdf_dictionary({"Type": "/SigFieldLock", "Action": "/Include", "Fields": fields})
+
+
+def widget(
+    placement: Placement, page: PDFObjectReference, layout: FormLayout, lock: PDFObjectReference | None = None
+) -> PDFDictionary:
+    """One field merged with its widget annotation; ``lock`` is the seal field's /Lock (an indirect object)."""
     field = placement.field
     return pdf_dictionary(
         {
@@ -174,6 +183,7 @@ def widget(placement: Placement, page: PDFObjectReference, layout: FormLayout) -
             "P": page,
             "AP": {"N": empty_appearance(placement.rect)},
             **_kind_entries(field, layout),
+            **({"Lock": lock} if lock is not None else {}),
         }
     )
 
@@ -181,9 +191,11 @@ def widget(placement: Placement, page: PDFObjectReference, layout: FormLayout) -
 def add_widgets(canvas: Canvas, placements: list[Placement], layout: FormLayout) -> None:
     """Put the current page's fields on it, in the contract's tab order (call before ``showPage``)."""
     order = [f.name for f in form_fields(layout.rubric)]
-    page = canvas_document(canvas).thisPageRef()
+    doc = canvas_document(canvas)
+    page = doc.thisPageRef()
     for placement in sorted(placements, key=lambda p: order.index(p.field.name)):
-        add_annotation(canvas, widget(placement, page, layout), placement.field.name)
+        lock = doc.Reference(field_lock(layout.rubric)) if placement.field.kind == "seal" else None
+        add_annotation(canvas, widget(placement, page, layout, lock), placement.field.name)
 
 
 def add_acroform(canvas: Canvas, layout: FormLayout) -> None:

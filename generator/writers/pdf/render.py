@@ -3,7 +3,8 @@
 Every text line, row height, page break and field position comes from the
 layout; this module turns its millimetres into points on the page and hands
 each page's field placements to a hook (:mod:`generator.writers.pdf.acroform`
-puts the widgets on the page).
+puts the widgets on the page; the archive, :mod:`generator.archive`, draws
+the values there instead).
 """
 
 from __future__ import annotations
@@ -92,12 +93,15 @@ def placement(box: FieldBox) -> Placement:
 
 
 class FormRenderer:
-    """Draws one layout onto a fresh canvas, page by page.
+    """Draws one layout, page by page: onto a fresh canvas, or onto ``canvas`` when given.
 
     ``page_done`` runs before each page is closed, with the fields placed on
-    it (where :mod:`generator.layout.geometry` puts them); ``page_drawn``
-    draws what else each page carries (its page code); ``document_done`` runs
-    before the document is written out.
+    it (where :mod:`generator.layout.geometry` puts them): the fillable form
+    adds its widgets there, the archive (:mod:`generator.archive`) draws the
+    values into the same boxes; ``page_drawn`` draws what else each page
+    carries (its page code); ``document_done`` runs before the document is
+    written out.  On a given canvas, :meth:`draw` draws the pages (starting on
+    the canvas's current page) and leaves finishing the document to the caller.
     """
 
     def __init__(
@@ -105,8 +109,9 @@ class FormRenderer:
         layout: FormLayout,
         styles: Styles,
         page_done: PageHook,
-        document_done: DocumentHook,
+        document_done: DocumentHook | None = None,
         page_drawn: Callable[[Canvas, int], None] | None = None,
+        canvas: Canvas | None = None,
     ) -> None:
         self.layout = layout
         self.geometry = form_geometry(layout)
@@ -117,10 +122,12 @@ class FormRenderer:
         self.left = layout.margin_mm * mm
         self.top = self.height - layout.margin_mm * mm
         self.buffer = BytesIO()
-        rl_config.useA85 = 0  # binary (Flate only) streams: a quarter smaller than ASCII85
-        # types-reportlab types initialFontName as a float; reportlab takes a font name.
-        initial_font = cast(float, styles.table.font)
-        self.canvas = Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=initial_font)
+        if canvas is None:
+            rl_config.useA85 = 0  # binary (Flate only) streams: a quarter smaller than ASCII85
+            # types-reportlab types initialFontName as a float; reportlab takes a font name.
+            initial_font = cast(float, styles.table.font)
+            canvas = Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=initial_font)
+        self.canvas = canvas
         self.canvas.setLineWidth(LINE_WIDTH)
         self.page = 0
         self.placements = [placement(box) for box in self.geometry.fields]
@@ -292,8 +299,8 @@ class FormRenderer:
 
     # -- the whole form ---------------------------------------------------------------------
 
-    def render(self) -> bytes:
-        """Draw every page; return the PDF bytes."""
+    def draw(self) -> None:
+        """Draw every page of the form, closing the last."""
         self.heading()
         for index, (page, frame) in enumerate(zip(self.layout.pages, self.geometry.frames, strict=True)):
             if index:
@@ -301,6 +308,11 @@ class FormRenderer:
             self.table_page(page, frame)
         self.footer(self.y_mm(self.geometry.footer_top_mm))
         self.close_page()
-        self.document_done(self.canvas)
+
+    def render(self) -> bytes:
+        """Draw every page onto the renderer's own canvas; return the PDF bytes."""
+        self.draw()
+        if self.document_done is not None:
+            self.document_done(self.canvas)
         self.canvas.save()
         return self.buffer.getvalue()

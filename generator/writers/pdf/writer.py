@@ -39,6 +39,15 @@ def body_text(layout: FormLayout) -> str:
     return "".join(parts)
 
 
+def register_fonts(body: str, title: str, settings: FontSettings) -> tuple[str, str]:
+    """Register the body and title subsets for the characters of ``body`` and ``title``; return their
+    font names.  When both roles use one face, one subset serves both."""
+    if settings.path_for("title") == settings.path_for("body"):
+        name = register_font(body + title, "body", settings)
+        return name, name
+    return register_font(body, "body", settings), register_font(title, "title", settings)
+
+
 def render_pdf(layout: FormLayout, fonts: FontSettings | None = None) -> bytes:
     """The finished PDF as bytes."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -49,12 +58,7 @@ def render_pdf(layout: FormLayout, fonts: FontSettings | None = None) -> bytes:
     from generator.writers.pdf.render import FormRenderer, make_styles
 
     settings = fonts or FontSettings()
-    title_text = "".join(layout.heading.title_lines)
-    if settings.path_for("title") == settings.path_for("body"):  # one face: one subset serves both
-        body = title = register_font(body_text(layout) + title_text, "body", settings)
-    else:
-        body = register_font(body_text(layout), "body", settings)
-        title = register_font(title_text, "title", settings)
+    body, title = register_fonts(body_text(layout), "".join(layout.heading.title_lines), settings)
 
     def document_done(canvas: Canvas) -> None:
         add_acroform(canvas, layout)
