@@ -7,8 +7,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.commands.options import add_font_options, add_out_option, add_rubrics_option, load_rubrics, progress_bar
-from generator.readers.limits import DEFAULT_TIMEOUT_S, BatchLimits
+from generator.commands.options import (
+    add_font_options,
+    add_out_option,
+    add_reading_options,
+    add_rubrics_option,
+    load_rubrics,
+    progress_bar,
+    reading_settings,
+)
 from generator.resources import DEFAULT_OUTPUT
 from generator.terminal import say
 
@@ -34,39 +41,24 @@ def register(sub: argparse._SubParsersAction) -> None:
             "退出码：0 表示全部表格顺利读取；1 表示有文件存在问题（档案照常生成，问题写在档案中）；2 表示用法错误。"
         ),
     )
-    parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="路径", help="交回的表格、扫描件、录入表.xlsx，或包含它们的文件夹"
-    )
+    add_reading_options(parser, "同时读取、生成的进程数（默认：CPU 核数）")
     add_out_option(parser, DEFAULT_ARCHIVE_OUT)
     add_rubrics_option(parser)
     add_font_options(parser)
-    parser.add_argument("--jobs", type=int, default=0, metavar="N", help="同时读取、生成的进程数（默认：CPU 核数）")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT_S,
-        metavar="秒",
-        help=f"每个文件的读取时限（默认：{DEFAULT_TIMEOUT_S:g} 秒）",
-    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from generator.archive import write_archives
     from generator.commands.options import font_settings
-    from generator.errors import UsageError
     from generator.readers.batch import read_returns
     from generator.reports.tabulate import tabulate
 
-    if args.jobs < 0:
-        raise UsageError(f"--jobs 须为正整数（0 表示按 CPU 核数），收到：{args.jobs}")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
+    limits, trust_roots = reading_settings(args)
     rubrics = load_rubrics(args)
     fonts = font_settings(args)
-    limits = BatchLimits(jobs=args.jobs, timeout_s=args.timeout)
     with progress_bar("读取") as bar:
-        results = read_returns(args.paths, rubrics, limits, on_progress=bar, skip=args.out)
+        results = read_returns(args.paths, rubrics, limits, on_progress=bar, skip=args.out, trust_roots=trust_roots)
     tabulation = tabulate(results, rubrics)  # duplicate returns flagged, so the archive lists them as problems
     say("正在生成评审档案……")
     written = write_archives(tabulation.results, rubrics, args.out, fonts=fonts, jobs=args.jobs)

@@ -15,6 +15,7 @@ from generator.terminal import say
 
 if TYPE_CHECKING:
     from generator.model.rubric import RubricSet
+    from generator.readers.limits import BatchLimits
     from generator.writers.pdf.fonts import FontSettings
 
 RUBRICS_HELP = "评分标准文件（默认：当前文件夹中的 rubrics.toml，没有则用程序自带的）"
@@ -86,3 +87,40 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 def report_problems(problems: Iterable[object]) -> None:
     for problem in problems:
         say(str(problem), sys.stderr)
+
+
+RETURNS_HELP = "交回的表格、扫描件、录入表.xlsx，或包含它们的文件夹"
+
+
+def add_reading_options(parser: argparse.ArgumentParser, jobs_help: str = "同时读取的进程数（默认：CPU 核数）") -> None:
+    """What every command that reads returns takes: the returns, ``--trust-roots``, ``--jobs``, ``--timeout``."""
+    from generator.readers.limits import DEFAULT_TIMEOUT_S
+
+    parser.add_argument("paths", nargs="+", type=Path, metavar="路径", help=RETURNS_HELP)
+    parser.add_argument(
+        "--trust-roots",
+        type=Path,
+        metavar="文件夹",
+        help="存放信任的根证书（PEM 或 DER）的文件夹：据此核验电子签章的证书链；不给出时注明“证书未验证信任链”",
+    )
+    parser.add_argument("--jobs", type=int, default=0, metavar="N", help=jobs_help)
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="秒",
+        help=f"每个文件的读取时限（默认：{DEFAULT_TIMEOUT_S:g} 秒）",
+    )
+
+
+def reading_settings(args: argparse.Namespace) -> tuple[BatchLimits, tuple[bytes, ...]]:
+    """The batch limits and trust roots :func:`add_reading_options` asked for; raises :class:`UsageError`."""
+    from generator.readers.limits import BatchLimits
+    from generator.readers.trust import load_trust_roots
+
+    if args.jobs < 0:
+        raise UsageError(f"--jobs 须为正整数（0 表示按 CPU 核数），收到：{args.jobs}")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
+    roots = load_trust_roots(args.trust_roots) if args.trust_roots is not None else ()
+    return BatchLimits(jobs=args.jobs, timeout_s=args.timeout), roots

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from generator.commands.options import (
     add_out_option,
+    add_reading_options,
     add_rubrics_option,
     load_rubrics,
     progress_bar,
+    reading_settings,
     report_problems,
 )
-from generator.readers.limits import DEFAULT_TIMEOUT_S, BatchLimits
 from generator.resources import DEFAULT_OUTPUT
 from generator.terminal import say
 
@@ -30,9 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "退出码：0 表示全部表格顺利读取；1 表示有文件存在问题；2 表示用法错误。"
         ),
     )
-    parser.add_argument(
-        "paths", nargs="+", type=Path, metavar="路径", help="交回的表格、扫描件、录入表.xlsx，或包含它们的文件夹"
-    )
+    add_reading_options(parser)
     add_out_option(parser, DEFAULT_OUTPUT)
     add_rubrics_option(parser)
     parser.add_argument(
@@ -41,38 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="花名册",
         help="花名册（.xlsx 或 .csv）：逐人核对已交、未交、多次提交，写入“名单核对”工作表和报告",
     )
-    parser.add_argument(
-        "--trust-roots",
-        type=Path,
-        metavar="文件夹",
-        help="存放信任的根证书（PEM 或 DER）的文件夹：据此核验电子签章的证书链；不给出时注明“证书未验证信任链”",
-    )
-    parser.add_argument("--jobs", type=int, default=0, metavar="N", help="同时读取的进程数（默认：CPU 核数）")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT_S,
-        metavar="秒",
-        help=f"每个文件的读取时限（默认：{DEFAULT_TIMEOUT_S:g} 秒）",
-    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.errors import UsageError
     from generator.readers.batch import read_returns
-    from generator.readers.trust import load_trust_roots
     from generator.reports.outputs import write_reports
     from generator.reports.summary import read_summary
     from generator.reports.tabulate import tabulate
 
-    if args.jobs < 0:
-        raise UsageError(f"--jobs 须为正整数（0 表示按 CPU 核数），收到：{args.jobs}")
-    if not args.timeout > 0:
-        raise UsageError(f"--timeout 须为大于 0 的秒数，收到：{args.timeout:g}")
+    limits, trust_roots = reading_settings(args)
     rubrics = load_rubrics(args)
-    limits = BatchLimits(jobs=args.jobs, timeout_s=args.timeout)
-    trust_roots = load_trust_roots(args.trust_roots) if args.trust_roots is not None else ()
     roster = None
     if args.roster is not None:
         from generator.distribute.roster import read_roster

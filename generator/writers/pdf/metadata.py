@@ -48,12 +48,12 @@ class RubricInfo(PDFInfo):
         return PDFDictionary({k[1:]: PDFString(v) for k, v in self.entries.items()}).format(document)
 
 
-def xmp_packet(rubric: Rubric) -> bytes:
-    """An XMP packet with Dublin Core title, the producer and the rubric identity."""
-    x = {k: escape(v) for k, v in info_entries(rubric).items()}
-    identity = "\n".join(
-        f"   <{XMP_PREFIX}:{key.name}>{escape(value)}</{XMP_PREFIX}:{key.name}>"
-        for key, value in identity_values(rubric, __version__).items()
+def xmp_document(entries: dict[str, str], more: str = "", namespaces: str = "") -> bytes:
+    """An XMP packet of the information ``entries`` (Dublin Core title, description and creator, the
+    producer, keywords, creator tool), with ``more`` property lines in the extra ``namespaces``."""
+    x = {k: escape(v) for k, v in entries.items()}
+    creator = (
+        f"\n   <dc:creator><rdf:Seq><rdf:li>{x['/Author']}</rdf:li></rdf:Seq></dc:creator>" if "/Author" in x else ""
     )
     return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -61,26 +61,39 @@ def xmp_packet(rubric: Rubric) -> bytes:
   <rdf:Description rdf:about=""
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
-    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
-    xmlns:{XMP_PREFIX}="{XMP_NAMESPACE}">
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"{namespaces}>
    <dc:format>application/pdf</dc:format>
    <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x["/Title"]}</rdf:li></rdf:Alt></dc:title>
-   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{x["/Subject"]}</rdf:li></rdf:Alt></dc:description>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{x["/Subject"]}</rdf:li></rdf:Alt></dc:description>{creator}
    <dc:language><rdf:Bag><rdf:li>{LANGUAGE}</rdf:li></rdf:Bag></dc:language>
    <pdf:Producer>{x["/Producer"]}</pdf:Producer>
    <pdf:Keywords>{x["/Keywords"]}</pdf:Keywords>
    <xmp:CreatorTool>{x["/Creator"]}</xmp:CreatorTool>
-{identity}
+{more}
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>""".encode()
 
 
-def add_identity(canvas: Canvas, rubric: Rubric) -> None:
+def xmp_packet(rubric: Rubric) -> bytes:
+    """An XMP packet with Dublin Core title, the producer and the rubric identity."""
+    identity = "\n".join(
+        f"   <{XMP_PREFIX}:{key.name}>{escape(value)}</{XMP_PREFIX}:{key.name}>"
+        for key, value in identity_values(rubric, __version__).items()
+    )
+    return xmp_document(info_entries(rubric), identity, f'\n    xmlns:{XMP_PREFIX}="{XMP_NAMESPACE}"')
+
+
+def set_metadata(canvas: Canvas, entries: dict[str, str], xmp: bytes) -> None:
     """Info dictionary, XMP (uncompressed, as XMP scanners expect), language, title display."""
-    canvas_document(canvas).info = RubricInfo(info_entries(rubric))
+    canvas_document(canvas).info = RubricInfo(entries)
     metadata = PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")})
-    canvas.setCatalogEntry("Metadata", PDFStream(metadata, xmp_packet(rubric), filters=[]))
+    canvas.setCatalogEntry("Metadata", PDFStream(metadata, xmp, filters=[]))
     canvas.setCatalogEntry("Lang", PDFString(LANGUAGE))
     canvas.setViewerPreference("DisplayDocTitle", "true")
+
+
+def add_identity(canvas: Canvas, rubric: Rubric) -> None:
+    """The form's identity: its information dictionary and XMP."""
+    set_metadata(canvas, info_entries(rubric), xmp_packet(rubric))
