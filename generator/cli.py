@@ -18,7 +18,7 @@ from generator.errors import UserError
 from generator.terminal import say
 from generator.version import __version__
 
-COMMANDS = ("init", "check", "build", "read", "archive", "personalize", "mail", "collect")
+COMMANDS = ("init", "check", "build", "read", "archive", "personalize", "mail", "collect", "serve")
 """The subcommand modules in `generator.commands`, in the order `--help` lists them."""
 
 ARGPARSE_MESSAGES = (

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from generator.layout.form import MARGIN_MM, PAGE_WIDTH_MM, FormLayout
 from generator.layout.parts import Box
 from generator.model.pagecode import PageCode, Printer
+from generator.model.rubric import Rubric
 
 CODE_SIZE_MM = 14.0
 CODE_TOP_MM = 4.5
@@ -31,8 +32,11 @@ CAPTION_RIGHT_MM = CODE_BOX.x0_mm - CAPTION_GAP_MM
 
 def page_codes(layout: FormLayout, printer: Printer = "P", roster_key: str = "") -> tuple[PageCode, ...]:
     """The code of each page of the form ``layout`` draws."""
-    rubric = layout.rubric
-    count = len(layout.pages)
+    return rubric_page_codes(layout.rubric, len(layout.pages), printer, roster_key)
+
+
+def rubric_page_codes(rubric: Rubric, count: int, printer: Printer = "P", roster_key: str = "") -> tuple[PageCode, ...]:
+    """The codes of a ``count``-page form of ``rubric`` (for a writer that has the pages, not the layout)."""
     return tuple(
         PageCode(rubric.id, rubric.fingerprint, page, count, printer, roster_key) for page in range(1, count + 1)
     )

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from generator.model.rubric import RubricSet
 from generator.readers.files import FileProblem, display_name, read_regular_file
-from generator.readers.formats import CONVERTED, EMPTY, HEAD_BYTES, UNKNOWN, Kind, sniff
+from generator.readers.formats import CONVERTED, EMPTY, HEAD_BYTES, HEIC, UNKNOWN, Kind, sniff
 from generator.readers.results import FormResult, NoFormFields, UnreadableForm, unreadable
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ def read_data(data: bytes, kind: Kind, source: str, rubrics: RubricSet, trust_ro
         from generator.readers.scan.pages import read_scan
 
         return read_scan(data, source, rubrics, pdf=False)
+    if kind == "heic":
+        raise UnreadableForm(HEIC)
     if kind == "empty":
         raise UnreadableForm(EMPTY)
     if kind == "unknown":
@@ -129,7 +131,17 @@ def _read_pdf_or_scan(data: bytes, source: str, rubrics: RubricSet, trust_roots:
     result = with_e_seal(form.result, data, rubrics, trust_roots)
     if not form.extra_pages:
         return result
-    return read_scan(data, source, rubrics, pdf=True, only=form.extra_pages, form=result)
+    scanned = read_scan(data, source, rubrics, pdf=True, only=form.extra_pages, form=result)
+    if any(page.code is not None for page in scanned.pages):
+        return scanned
+    return result.with_problems(attachment_note(form.extra_pages))
+
+
+def attachment_note(pages: range) -> str:
+    """Pages after the form that are none of its pages (no page code): said, not read."""
+    first, last = pages.start + 1, pages.stop
+    where = f"第 {first} 页" if first == last else f"第 {first}–{last} 页"
+    return f"表格后另附了 {len(pages)} 页（{where}），不是本表格的页面（没有表格页码二维码），未读取，请人工查看。"
 
 
 def with_e_seal(result: FormResult, data: bytes, rubrics: RubricSet, trust_roots: Sequence[bytes]) -> FormResult:

@@ -32,7 +32,10 @@ def load_trust_roots(folder: Path) -> tuple[bytes, ...]:
         raise UsageError(f"--trust-roots 须为存放根证书（PEM 或 DER 格式）的文件夹：{display_name(folder)}")
     roots: list[bytes] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        data = path.read_bytes()[: MAX_ROOT_BYTES + 1]
+        try:
+            data = path.read_bytes()[: MAX_ROOT_BYTES + 1]
+        except OSError as exc:
+            raise UsageError(f"无法读取根证书文件 {display_name(path)}：{exc.strerror or exc}") from exc
         try:
             if len(data) > MAX_ROOT_BYTES:
                 raise ValueError

@@ -46,7 +46,7 @@ from functools import lru_cache
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from generator.model.fields import FormField, form_fields, locked_fields
+from generator.model.fields import FormField, form_fields, locked_fields, seal_field
 from generator.model.rubric import Rubric
 from generator.readers.results import ESeal
 
@@ -151,7 +151,7 @@ def _read_signed(
     reader = PdfFileReader(BytesIO(data), strict=strict)
     if reader.encrypted:  # protected by an owner password only, as the tabulation reads it
         reader.decrypt(b"")
-    name = _seal_name(rubric)
+    name = seal_field(rubric).name
     seal = _seal_field(reader, name)
     notes = (OTHER_SIGNATURES,) if data.count(SIGNATURE_MARK) > 1 and _other_signatures(reader, name) else ()
     if seal is None:
@@ -163,10 +163,6 @@ def _read_signed(
     if embedded is None or not verifiable:
         return _unverifiable(data, reader, embedded, value, rubric, typed_organization, notes)
     return _verified(data, embedded, rubric, typed_organization, trust_roots, notes, strict)
-
-
-def _seal_name(rubric: Rubric) -> str:
-    return next(f.name for f in form_fields(rubric) if f.kind == "seal")
 
 
 def _seal_field(reader: PdfFileReader, name: str) -> tuple[Any, Any] | None:

@@ -74,6 +74,8 @@ def read_pdf_bytes(data: bytes, source: str, rubrics: RubricSet, strict: bool = 
     result = evaluate(
         found.rubric, with_roster_key(values, found.rubric, identity), source, identity.fingerprint, found.notes
     )
+    if found.notes:  # another version of the form: its own page count is unknown here
+        return PdfForm(result)
     return PdfForm(result, range(form_page_count(found.rubric), len(reader.pages)))
 
 

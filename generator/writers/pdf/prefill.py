@@ -21,9 +21,9 @@ from io import BytesIO
 from typing import TYPE_CHECKING, cast
 
 from generator.layout.form import build_layout
+from generator.layout.pagecode import rubric_page_codes
 from generator.model.fields import applicant_field, roster_key_field
 from generator.model.identity import ROSTER_KEY
-from generator.model.pagecode import PageCode
 from generator.model.rubric import Rubric
 from generator.writers.pdf.appearance import BoxStyle, appearance_stream, font_objects
 from generator.writers.pdf.fonts import FontSettings
@@ -148,12 +148,6 @@ def pdf_text_string(value: str) -> bytes:
     return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode("ascii") + b">"
 
 
-def _page_codes(template: FormTemplate, key: str) -> tuple[PageCode, ...]:
-    """The codes of a copy's pages, carrying its roster key (as :func:`generator.layout.pagecode.page_codes`)."""
-    rubric, count = template.rubric, len(template.code_objects)
-    return tuple(PageCode(rubric.id, rubric.fingerprint, n, count, "P", key) for n in range(1, count + 1))
-
-
 def fill(template: FormTemplate, values: Sequence[tuple[str, str]], key: str, glyphs: GlyphSource) -> bytes:
     """The template with the header ``values`` (header id, text) filled in, as one incremental update.
 
@@ -161,7 +155,7 @@ def fill(template: FormTemplate, values: Sequence[tuple[str, str]], key: str, gl
     information, every page's code and the second half of the file identifier (which tells copies apart).
     """
     filled = [(template.blanks[hid], value) for hid, value in values if value and hid in template.blanks]
-    codes = _page_codes(template, key) if key else ()
+    codes = rubric_page_codes(template.rubric, len(template.code_objects), "P", key) if key else ()
     runs = [glyphs.glyph_ids(value) for _, value in filled]
     shown = [*(value for _, value in filled), *(line for code in codes for line in code.caption())]
     chars = {g: ch for text in shown for g, ch in zip(glyphs.glyph_ids(text), text, strict=True)}
@@ -171,7 +165,7 @@ def fill(template: FormTemplate, values: Sequence[tuple[str, str]], key: str, gl
         ap_ref = font_ref + FONT_OBJECTS + offset
         objects[ap_ref] = appearance_stream(blank.style, run, glyphs, font_ref)
         objects[blank.number] = blank.body + b"/V " + pdf_text_string(value) + b"\n/AP << /N %d 0 R >>\n>>" % ap_ref
-    for number, code in zip(template.code_objects, codes, strict=True):
+    for number, code in zip(template.code_objects, codes, strict=False):  # no codes to swap without a key
         objects[number] = code_stream(code, glyphs, font_ref, template.line_spacing)
     roster = template.roster_key
     objects[roster.number] = roster.body + b"/V " + pdf_text_string(key) + b"\n>>"

@@ -1,0 +1,201 @@
+"""The Starlette application: the pages, the job status the progress bars poll, and the downloads.
+
+Pages are Jinja2 templates from ``templates/web/``; static files from
+``templates/web/static/`` (both ship in the wheel with the other templates).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from generator.model.rubric import RubricSet
+from generator.resources import bundled_templates, template_dirs
+from generator.textrender import environment
+from generator.web import pipelines
+from generator.web.jobs import JobRunner
+from generator.web.security import Guard, csrf_token, refusal
+from generator.web.workspace import RESULT_ORDERS, OutsideWorkspace, Workspace
+
+MAX_BODY = 512 * 1024 * 1024
+"""The largest request body (one upload of many files) the server reads."""
+MAX_FILES = 1000
+"""The most files one upload may carry."""
+CHUNK = 1024 * 1024
+
+PAGES = (
+    ("forms", "表格"),
+    ("distribute", "发放"),
+    ("returns", "回收"),
+    ("keying", "录入"),
+    ("roster", "名单核对"),
+)
+LATER = {"distribute": "发放", "keying": "录入", "roster": "名单核对"}
+JOB_NAMES = {pipelines.BUILD: "生成空白表格", pipelines.READ: "读取交回的表格"}
+
+
+class App:
+    """The routes' shared state: the workspace, the rubrics, the job runner and the page renderer."""
+
+    def __init__(self, workspace: Workspace, token: str, rubrics: RubricSet) -> None:
+        self.workspace = workspace
+        self.rubrics = rubrics
+        self.csrf = csrf_token(token)
+        self.jobs = JobRunner(workspace)
+        self.templates = environment(template_dirs())
+
+    def page(self, template: str, active: str, **context: Any) -> HTMLResponse:
+        html = self.templates.get_template(f"web/{template}").render(
+            pages=PAGES, active=active, csrf=self.csrf, job_names=JOB_NAMES, **context
+        )
+        return HTMLResponse(html)
+
+    def routes(self) -> list[Route | Mount]:
+        return [
+            Route("/", lambda _: RedirectResponse("/forms", status_code=303)),
+            Route("/forms", self.forms_page),
+            Route("/forms/build", self.build, methods=["POST"]),
+            Route("/forms/blank.zip", self.blank_zip),
+            Route("/returns", self.returns_page),
+            Route("/returns/upload", self.upload, methods=["POST"]),
+            Route("/returns/read", self.read, methods=["POST"]),
+            Route("/returns/results/{result_id:int}", self.result_page),
+            Route("/returns/download/{name}", self.report_file),
+            Route("/jobs/{job_id}", self.job_status),
+            *(Route(f"/{name}", functools.partial(self.later, name)) for name in LATER),
+            Mount("/static", StaticFiles(directory=bundled_templates() / "web" / "static"), name="static"),
+        ]
+
+    # 表格
+
+    async def forms_page(self, request: Request) -> Response:
+        job = self.workspace.latest_job(pipelines.BUILD)
+        ready = job is not None and job.state == "done" and self.workspace.inside(pipelines.BLANK_ZIP).is_file()
+        return self.page("forms.html.j2", "forms", rubrics=list(self.rubrics), job=job, ready=ready)
+
+    async def build(self, request: Request) -> Response:
+        workspace, rubrics = self.workspace, self.rubrics
+        self.jobs.submit(pipelines.BUILD, lambda progress: pipelines.build_blank(workspace, rubrics, progress))
+        return RedirectResponse("/forms", status_code=303)
+
+    async def blank_zip(self, request: Request) -> Response:
+        return self.download(pipelines.BLANK_ZIP)
+
+    # 回收
+
+    async def returns_page(self, request: Request) -> Response:
+        workspace = self.workspace
+        tables = [(rubric, workspace.results(rubric.id)) for rubric in self.rubrics]
+        chosen = request.query_params.get("rubric") or next((r.id for r, rows in tables if rows), "")
+        order = request.query_params.get("order", "rank")
+        only_problems = request.query_params.get("problems") == "1"
+        rubric = self.rubrics.get(chosen)
+        rows = workspace.results(chosen, only_problems=only_problems, order=order if order in RESULT_ORDERS else "rank")
+        return self.page(
+            "returns.html.j2",
+            "returns",
+            uploads=workspace.count_uploads(pipelines.RETURNS),
+            job=workspace.latest_job(pipelines.READ),
+            counts={r.id: len(found) for r, found in tables},
+            rubrics=list(self.rubrics),
+            rubric=rubric,
+            rows=rows if rubric else [],
+            order=order,
+            only_problems=only_problems,
+            problems=workspace.problems(),
+            reports=self.reports(),
+            max_files=MAX_FILES,
+            max_mb=MAX_BODY // (1024 * 1024),
+        )
+
+    async def upload(self, request: Request) -> Response:
+        try:
+            async with request.form(max_files=MAX_FILES, max_fields=10) as form:
+                files = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
+                for item in files:
+                    chunks = iter(functools.partial(item.file.read, CHUNK), b"")
+                    await run_in_threadpool(self.workspace.add_upload, pipelines.RETURNS, item.filename or "", chunks)
+        except HTTPException as exc:  # the multipart parser's refusals, in English
+            if "Too many files" in str(exc.detail):
+                return refusal(413, f"一次最多上传 {MAX_FILES} 个文件。")
+            return refusal(400, "上传的内容无法解析，请重新上传。")
+        if files:
+            self.start_reading()
+        return RedirectResponse("/returns", status_code=303)
+
+    async def read(self, request: Request) -> Response:
+        self.start_reading()
+        return RedirectResponse("/returns", status_code=303)
+
+    def start_reading(self) -> None:
+        workspace, rubrics = self.workspace, self.rubrics
+        self.jobs.submit(pipelines.READ, lambda progress: pipelines.read_uploaded(workspace, rubrics, progress))
+
+    async def result_page(self, request: Request) -> Response:
+        row = self.workspace.result(request.path_params["result_id"])
+        rubric = self.rubrics.get(row.rubric_id) if row else None
+        if row is None or rubric is None:
+            return refusal(404, "找不到这份表格的结果（可能已重新读取）。")
+        from generator.reports.tabulate import headers
+
+        return self.page(
+            "result.html.j2", "returns", row=row, rubric=rubric, cells=zip(headers(rubric), row.cells, strict=True)
+        )
+
+    def reports(self) -> list[str]:
+        folder = self.workspace.inside(pipelines.REPORTS)
+        return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+    async def report_file(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in self.reports():
+            return refusal(404, "找不到这个文件。")
+        return self.download(f"{pipelines.REPORTS}/{name}")
+
+    # Shared
+
+    async def job_status(self, request: Request) -> Response:
+        job = self.workspace.job(request.path_params["job_id"])
+        if job is None:
+            return JSONResponse({"error": "找不到这个任务。"}, status_code=404)
+        return JSONResponse(job.public())
+
+    async def later(self, name: str, request: Request) -> Response:
+        return self.page("later.html.j2", name, title=LATER[name])
+
+    def download(self, relative: str) -> Response:
+        """A file of the workspace as a download; nothing outside it."""
+        try:
+            path = self.workspace.inside(relative)
+        except OutsideWorkspace:
+            return refusal(404, "找不到这个文件。")
+        if not path.is_file():
+            return refusal(404, "找不到这个文件。")
+        return FileResponse(path, filename=path.name)
+
+
+def create_app(workspace: Path, token: str, rubrics: RubricSet | None = None) -> Starlette:
+    """The app over ``workspace`` (made when missing), admitting only requests with ``token``.
+
+    ``rubrics`` default to those the commands use (:func:`generator.load`).  Jobs a
+    previous server left unfinished are marked interrupted.
+    """
+    if rubrics is None:
+        from generator import load
+
+        rubrics = load()
+    state = Workspace(workspace)
+    state.interrupt_unfinished()
+    app = App(state, token, rubrics)
+    return Starlette(routes=app.routes(), middleware=[Middleware(Guard, token=token, max_body=MAX_BODY)])
