@@ -176,3 +176,11 @@ def _write(scans: Path, pages: dict[str, list[Image.Image]], electronic: dict[st
     pages[next(iter(pages))][0].save(buffer, "JPEG", quality=80)
     (scans / "半截.jpg").write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
     (scans / "超大.png").write_bytes(bomb_png())
+
+
+def truncated_tiff(pages: Sequence[Image.Image]) -> bytes:
+    """The pages as one LZW TIFF cut short inside its last frame (Pillow then fails to read that frame's header)."""
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=list(pages[1:]), compression="tiff_lzw")
+    data = buffer.getvalue()
+    return data[: len(data) * 3 // 4]

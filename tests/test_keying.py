@@ -145,8 +145,8 @@ def test_a_sheet_per_rubric_and_a_row_per_scanned_application(written: Path, rub
     assert list(rows_by_id(star)) == list(STAR)
     assert list(rows_by_id(manager)) == [MANAGER]
     titles = [cell.value for cell in star[1]]
-    assert titles[:4] == ["编号", "来源", "印章", "印章（图）"]
-    assert titles[4:6] == ["姓名（图）", "姓名"]
+    assert titles[:5] == ["编号", "来源", "印章（识别结果）", "印章（图）", "印章"]
+    assert titles[5:7] == ["姓名（图）", "姓名"]
     assert "评分：道德情操高尚，社会责任感强（0-10分）" in titles
     assert "道德情操高尚，社会责任感强（图）" in titles
     assert titles[-6:] == [
@@ -173,7 +173,10 @@ def test_only_the_cells_to_key_are_unlocked(written: Path) -> None:
     for key in ("star-seal", "star-applicant-name", "star-score-moral_character", "star-review", "star-review_date"):
         assert not sheet.cell(3, column[key]).protection.locked, key
     assert sheet.cell(3, column["star-applicant-name"]).number_format == "@"
-    assert [sheet.cell(row, column["star-seal"]).value for row in (3, 4)] == ["无法判断", "未见印章"]
+    # the scan's call is shown, locked; the 印章 cell is the clerk's, empty until the clerk chooses
+    assert [sheet.cell(row, column["scan:star-seal"]).value for row in (3, 4)] == ["无法判断", "未见印章"]
+    assert sheet.cell(3, column["scan:star-seal"]).protection.locked
+    assert [sheet.cell(row, column["star-seal"]).value for row in (3, 4)] == [None, None]
 
 
 def test_each_crop_sits_in_its_cell_beside_the_cell_to_key(written: Path, rubric_set: RubricSet) -> None:
@@ -188,8 +191,7 @@ def test_each_crop_sits_in_its_cell_beside_the_cell_to_key(written: Path, rubric
             height_px = image.anchor.ext.height / EMU_PER_PX
             assert height_px <= (150 if name.endswith(("review", "seal")) else 60), name
             assert height_px <= sheet.row_dimensions[row].height / 0.75
-            if name != seal_field(star).name:
-                assert column[name] == column[image_key(name)] + 1, name  # the input cell is just right of its crop
+            assert column[name] == column[image_key(name)] + 1, name  # the input cell is just right of its crop
     score_crop = by_cell[(3, column[image_key("star-score-moral_character")])]
     assert (score_crop.anchor.ext.width, score_crop.anchor.ext.height) == (90 * EMU_PER_PX, 48 * EMU_PER_PX)
     review_crop = by_cell[(3, column[image_key("star-review")])]
@@ -306,6 +308,7 @@ def test_keyed_values_are_checked_and_totalled(
         name: str(int(v) if isinstance(v, float) else v) for name, v in STAR_KEYED.items() if name != "star-seal"
     }
     assert first.seal == "sealed" and first.complete
+    assert first.keyed_values == tuple(sorted({**first.values, "star-seal": "已盖章"}.items()))
     result = first.result
     assert (result.format, result.format_text, result.source) == ("keyed", "纸质录入", f"{SOURCE} 服务明星 第 3 行")
     assert (result.total, result.problems, result.seal, result.eligibility) == (80, (), "sealed", "eligible")
@@ -318,12 +321,12 @@ def test_keyed_values_are_checked_and_totalled(
         "star-score-moral_character": "十",
         "star-score-professionalism": "7",
     }
-    assert second.seal == "absent" and not second.complete
+    assert second.seal is None and not second.complete
     assert second.result.total == 7
     assert "“道德情操高尚，社会责任感强”的评分“十”不是有效的分数（应填写 0-10 的整数）。" in second.result.problems
 
     manager = entries[MANAGER]
-    assert manager.seal == "sealed" and manager.result.eligibility == "ineligible"
+    assert manager.seal is None and manager.result.eligibility == "ineligible"
     assert manager.values == {"manager-applicant-name": "王五", "manager-score-satisfaction_program": "0"}
 
 
@@ -335,7 +338,7 @@ def test_a_row_nothing_was_keyed_for_is_an_incomplete_entry(written: Path, rubri
         (STAR[1], {}, False),
         (MANAGER, {}, False),
     ]
-    assert [e.seal for e in workbook.entries] == ["unclear", "absent", "sealed"]
+    assert [(e.seal, e.keyed_values) for e in workbook.entries] == [(None, ())] * 3  # the scan's call is not read
     assert workbook.entries[0].result.problems[0] == "表头未填写：姓名、单位、岗位。"
 
 
@@ -369,7 +372,8 @@ def test_keyed_values_of_the_scan_evidence_are_written(rubric_set: RubricSet, tm
     star = rubric_named(rubric_set, "star")
     result = scanned(star, STAR[0])
     assert result.scan is not None
-    evidence = replace(result.scan, seal="sealed", keyed_values=(("star-applicant-name", "=张三"), ("star-total", "7")))
+    keyed = (("star-applicant-name", "=张三"), ("star-seal", "已盖章"), ("star-total", "7"))
+    evidence = replace(result.scan, keyed_values=keyed)  # the scan said 无法判断, the clerk 已盖章
     data = keying_workbook([replace(result, seal="sealed", scan=evidence)], rubric_set)  # as the batch keys it
     assert data is not None
     path = tmp_path / SOURCE
@@ -377,9 +381,14 @@ def test_keyed_values_of_the_scan_evidence_are_written(rubric_set: RubricSet, tm
     sheet = worksheet(path, "服务明星")
     cell = sheet.cell(3, keys(sheet)["star-applicant-name"])
     assert (cell.value, cell.data_type, cell.quotePrefix) == ("=张三", "s", True)  # text, never a formula
+    column = keys(sheet)
+    assert (sheet.cell(3, column["scan:star-seal"]).value, sheet.cell(3, column["star-seal"]).value) == (
+        "无法判断",
+        "已盖章",
+    )
     entry = read(path, rubric_set).entries[0]
     assert entry.values == {"star-applicant-name": "=张三", "star-total": "7"}
-    assert entry.seal == "sealed"
+    assert entry.seal == "sealed" and entry.keyed_values == keyed
 
 
 # Looked at as a clerk sees it
@@ -438,15 +447,26 @@ def test_a_deleted_score_column_is_said(keyed_path: Path, tmp_path: Path, rubric
 
 
 def test_a_repeated_id_takes_the_last_row(keyed_path: Path, tmp_path: Path, rubric_set: RubricSet) -> None:
+    """Within a workbook or across two, a repeated 编号 is said once, in one place, naming every row."""
+    from generator.readers.paper import TWICE_KEYED, combine
+
     def repeat(book: Any) -> None:
         book["服务明星"].cell(4, 1).value = STAR[0]
 
     workbook = read_keying_workbook(edited(keyed_path, tmp_path, repeat), SOURCE, rubric_set)
-    assert workbook.problems == (
-        f"工作表“服务明星”第 3 行与工作表“服务明星”第 4 行的编号同为“{STAR[0]}”；"
-        "采用了工作表“服务明星”第 4 行，请删除多余的一行。",
-    )
-    assert [(e.application_id, e.row) for e in workbook.entries] == [(STAR[0], 4), (MANAGER, 3)]
+    assert workbook.problems == ()
+    assert [(e.application_id, e.row) for e in workbook.entries] == [(STAR[0], 3), (STAR[0], 4), (MANAGER, 3)]
+    again = read_keying_workbook(keyed_path.read_bytes(), "副本.xlsx", rubric_set)
+    results = combine([workbook, again], rubric_set)
+    problems = [r for r in results if not r.read]
+    places = f"{SOURCE} 服务明星 第 3 行、{SOURCE} 服务明星 第 4 行、副本.xlsx 服务明星 第 3 行"
+    assert [(r.source, r.problems) for r in problems] == [
+        ("副本.xlsx", (TWICE_KEYED.format(id=STAR[0], places=places),)),
+        # the manager's row is the same in both: nothing to choose between, nothing said
+    ]
+    assert "请删除多余的一行" in problems[0].problems[0]
+    (first,) = [r for r in results if r.read and r.source.endswith("服务明星 第 3 行") and r.scan]
+    assert first.source.startswith("副本.xlsx") and first.total == 80  # the last row of the 编号 counts
 
 
 def test_cells_that_are_not_plain_values(keyed_path: Path, tmp_path: Path, rubric_set: RubricSet) -> None:
@@ -486,20 +506,41 @@ def test_rubrics_that_changed_or_went(keyed_path: Path, rubric_set: RubricSet) -
     star = rubric_named(rubric_set, "star")
     changed = RubricSet(rubric_set.source, (replace(star, fingerprint="000000000000"),))
     workbook = read(keyed_path, changed)
-    assert workbook.problems == (
-        "工作表“服务明星”是按旧版“服务明星”评分细则生成的；已按当前版本核对，请留意改动过的细项。",
+    assert workbook.problems == (  # a failure of the workbook: a part of it not read
         "工作表“服务杰出管理者”对应的评分表 “manager” 不在当前的评分细则中，其中的内容未读取。",
     )
     assert [e.application_id for e in workbook.entries] == list(STAR)
+    older = "录入表的工作表“服务明星”是按旧版“服务明星”评分细则生成的；已按当前版本核对，请留意改动过的细项。"
+    assert all(e.result.problems[0] == older for e in workbook.entries)  # read: a note of each row, not a failure
+    from generator.readers.paper import combine
+
+    results = combine([workbook], changed)
+    assert [r.problems for r in results if not r.read] == [workbook.problems]
+    assert all(older in r.problems for r in results if r.read)
 
 
 def test_another_format_version(keyed_path: Path, tmp_path: Path, rubric_set: RubricSet) -> None:
     def bump(book: Any) -> None:
-        book[MARKER_SHEET].cell(2, 2).value = "2"
+        book[MARKER_SHEET].cell(2, 2).value = "3"
 
     workbook = read_keying_workbook(edited(keyed_path, tmp_path, bump), SOURCE, rubric_set)
-    assert workbook.problems == ("录入表的格式版本为 “2”，本程序只能读取版本 1；请使用生成该录入表的程序版本读取。",)
+    assert workbook.problems == ("录入表的格式版本为 “3”，本程序只能读取版本 2；请使用生成该录入表的程序版本读取。",)
     assert workbook.entries == ()
+
+
+def test_a_version_1_workbook_is_read_without_its_prefilled_seals(
+    keyed_path: Path, tmp_path: Path, rubric_set: RubricSet
+) -> None:
+    """Version 1 prefilled the 印章 cell with the scan's call: its values are read, its seals are not."""
+    from generator.readers.keyed import PREFILLED_SEAL
+
+    def version_1(book: Any) -> None:
+        book[MARKER_SHEET].cell(2, 2).value = "1"
+
+    workbook = read_keying_workbook(edited(keyed_path, tmp_path, version_1), SOURCE, rubric_set)
+    assert workbook.problems == (PREFILLED_SEAL,)
+    first = workbook.entries[0]
+    assert first.seal is None and first.result.total == 80 and "star-seal" not in dict(first.keyed_values)
 
 
 def test_a_sheet_grown_past_any_keying_workbook(

@@ -29,7 +29,8 @@ def test_a_page_of_something_else_after_the_form_is_a_note_of_the_form(rubric_se
         writer.write(out)
     result = read_return(joined, rubric_set)
     assert result.read and result.total == sum(SCORES) and result.format_text == "PDF"
-    assert result.problems == ("表格后另附了 1 页（第 3 页），不是本表格的页面（没有表格页码二维码），未读取，请人工查看。",)
+    note = "表格后另附了 1 页（第 3 页），不是本表格的页面（没有表格页码二维码），未读取，请人工查看。"
+    assert result.problems == (note,)
 
 
 def test_an_iphone_heic_photo_is_named_as_such(rubric_set: RubricSet, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from generator.cli import main
 from generator.model.pagecode import parse_page_code
@@ -26,7 +27,7 @@ from generator.readers.scan.assemble import NO_SEAL, TO_KEY
 from generator.readers.scan.pages import read_scan
 from generator.reports.outputs import KEYING_NAME, REPORT_NAME
 from tests import scan_factory as sf
-from tests.scan_batch import PAPERS, Batch, build_batch, total
+from tests.scan_batch import PAPERS, Batch, build_batch, total, truncated_tiff
 
 LIMITS = BatchLimits(jobs=2, timeout_s=60)
 
@@ -54,6 +55,7 @@ def test_every_personalised_application_is_found_with_its_seal(results: list[For
         assert result.seal == paper.expected_seal(), name
         assert result.scan is not None and len(result.scan.pages) == 2, name
         assert result.scan.seal_crop is not None and result.scan.seal_crop.jpeg.startswith(b"\xff\xd8"), name
+        assert result.scan.seal_crop.kind == "seal" and {c.kind for c in result.scan.crops} == {"field"}, name
         assert (NO_SEAL in result.problems) == (paper.seal == "none"), name
         assert result.eligibility == ("ineligible" if paper.seal == "none" else result.eligibility)
 
@@ -100,6 +102,7 @@ def test_nothing_is_lost_and_bad_pages_are_named(results: list[FormResult], batc
     for name in ("看不清.jpg", "通知.png"):
         scan = problems[name].scan
         assert scan is not None and scan.crops[0].name == "page-1"  # a thumbnail for the report
+        assert scan.crops[0].kind == "page"
 
 
 def test_each_page_tells_its_form_page_applicant_rotation_and_skew(rubric_set: RubricSet, batch: Batch) -> None:
@@ -302,7 +305,7 @@ def test_missing_and_repeated_pages_are_problems_naming_file_and_page(rubric_set
     scanned = read_scan((batch.folder / "扫描 批次1.pdf").read_bytes(), "叠.pdf", rubric_set, pdf=True)
     b_pages = [p for p in scanned.pages if p.code and p.code.roster_key == batch.keys["B"]]
     first = next(p for p in b_pages if p.code and p.code.page == 1)
-    again = replace(scanned, source="补扫.pdf", pages=(first,))
+    again = replace(scanned, source="补扫.pdf", digest="another-scan", pages=(first,))
     only_first = replace(scanned, pages=(first,))
     (result,) = [r for r in combine([only_first, again], rubric_set) if r.read]
     assert f"纸质表格缺少第 2 页（共 2 页；找到的是：叠.pdf 第 {first.number} 页）。" in result.problems
@@ -324,3 +327,106 @@ def test_the_roster_check_counts_paper_returns_by_the_key_in_their_codes(
     assert {line.entry.roster_key: line.status for line in check.lines} == dict.fromkeys(batch.keys.values(), "已交")
     formats = {line.entry.roster_key: line.formats for line in check.lines}
     assert formats[batch.keys["A"]] == "PDF + 纸质扫描件" and formats[batch.keys["B"]] == "纸质扫描件"
+
+
+def blank_pages(batch: Batch) -> list[Image.Image]:
+    """The blank form G's two pages, as scanned."""
+    return [Image.open(batch.folder / f"钱七-{n}.png").convert("RGB") for n in (1, 2)]
+
+
+def test_a_tiff_cut_inside_its_second_page_keeps_the_first(rubric_set: RubricSet, batch: Batch) -> None:
+    from PIL import ImageSequence
+
+    from generator.archive.scans import _image_frames
+
+    data = truncated_tiff(blank_pages(batch))
+    with pytest.raises(TypeError, match="Missing dimensions"):  # what Pillow does with it, left to itself
+        for frame in ImageSequence.Iterator(Image.open(io.BytesIO(data))):
+            frame.load()
+    scanned = read_scan(data, "截断.tif", rubric_set, pdf=False)
+    assert not scanned.problem and [p.number for p in scanned.pages] == [1, 2]
+    assert scanned.pages[0].code is not None and scanned.pages[0].code.page == 1
+    assert scanned.pages[1].code is None and "不完整或已损坏" in scanned.pages[1].problem
+    frames = _image_frames(data, [1, 2])
+    assert frames[1].jpeg.startswith(b"\xff\xd8") and frames[2].problem and not frames[2].jpeg
+
+
+@pytest.mark.parametrize("where", ["map_page", "measure_seal"])
+def test_a_page_whose_reading_fails_is_a_problem_not_a_crash(
+    rubric_set: RubricSet, batch: Batch, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    from generator.readers.scan import pages
+
+    def fail(*args: object) -> None:
+        raise TypeError("Invalid input: out of memory")
+
+    monkeypatch.setattr(pages, where, fail)
+    data = (batch.folder / "钱七-2.png").read_bytes()  # the last page: its seal is measured
+    scanned = read_scan(data, "钱七-2.png", rubric_set, pdf=False)
+    assert not scanned.problem
+    assert [(p.number, p.problem) for p in scanned.pages] == [(1, pages.PAGE_FAILED)]
+
+
+def test_a_large_jpeg_photo_is_decoded_reduced(rubric_set: RubricSet, batch: Batch) -> None:
+    from generator.readers.scan import raster
+
+    page = blank_pages(batch)[0]
+    big = page.resize((page.width * 3, page.height * 3), Image.Resampling.BILINEAR)  # 35 MP
+    out = io.BytesIO()
+    big.save(out, "JPEG", quality=80)
+    (decoded,) = raster.image_pages(out.getvalue())
+    assert decoded.image is not None and decoded.image.size == ((big.width + 1) // 2, (big.height + 1) // 2)
+    (reading,) = read_scan(out.getvalue(), "大照片.jpg", rubric_set, pdf=False).pages
+    assert reading.code is not None and reading.code.page == 1
+
+
+def blank_results(pages: list[Image.Image], order: str, rubric_set: RubricSet, tmp_path: Path) -> list[FormResult]:
+    """The applications found in one PDF of the blank form's pages in ``order`` ("1122": page 1, 1, 2, 2)."""
+    from generator.readers.paper import combine
+
+    path = sf.save_image_pdf([pages[int(n) - 1] for n in order], tmp_path / f"{order}.pdf", 200)
+    scanned = read_scan(path.read_bytes(), path.name, rubric_set, pdf=True)
+    return [r for r in combine([scanned], rubric_set) if r.read]
+
+
+def test_interleaved_blank_forms_of_one_rubric_are_flagged(rubric_set: RubricSet, batch: Batch, tmp_path: Path) -> None:
+    from generator.readers.scan.assemble import INTERLEAVED
+
+    pages = blank_pages(batch)
+    interleaved = blank_results(pages, "1122", rubric_set, tmp_path)  # A1, B1, A2, B2
+    assert len(interleaved) == 3 and all(INTERLEAVED in r.problems for r in interleaved)
+    in_order = blank_results(pages, "1212", rubric_set, tmp_path)  # A1, A2, B1, B2
+    assert len(in_order) == 2 and not any(INTERLEAVED in r.problems for r in in_order)
+    assert all(r.scan is not None and len(r.scan.pages) == 2 for r in in_order)
+
+
+def test_the_same_scan_in_two_folders_is_a_repeat_not_a_second_application(
+    rubric_set: RubricSet, batch: Batch, tmp_path: Path
+) -> None:
+    for folder in ("甲", "乙"):
+        (tmp_path / folder).mkdir()
+        for n in (1, 2):
+            (tmp_path / folder / f"钱七-{n}.png").write_bytes((batch.folder / f"钱七-{n}.png").read_bytes())
+    results = read_returns([tmp_path / "甲", tmp_path / "乙"], rubric_set, LIMITS)
+    (application,) = [r for r in results if r.read]
+    assert application.scan is not None and all("甲" in place for place in application.scan.pages)
+    repeats = [r for r in results if not r.read]
+    assert len(repeats) == 2
+    for n, repeat in zip((1, 2), sorted(repeats, key=lambda r: r.source), strict=True):
+        first, second = str(tmp_path / "甲" / f"钱七-{n}.png"), str(tmp_path / "乙" / f"钱七-{n}.png")
+        assert repeat.source == second and first in repeat.problems[0] and second in repeat.problems[0]
+
+
+def test_the_archive_renders_pdf_pages_as_the_reader_does_and_names_missing_ones(batch: Batch, tmp_path: Path) -> None:
+    from generator.archive.scans import NO_PAGE, load_scans
+
+    data = (batch.folder / "扫描 批次1.pdf").read_bytes()
+    shifted = tmp_path / "前有杂字.pdf"
+    shifted.write_bytes(b"junk before the header\n" + data)  # %PDF- within the first KB: still a PDF
+
+    class Pages:
+        scan_pages = ((str(shifted), 1), (str(shifted), 99))
+
+    images = load_scans([Pages()])  # type: ignore[list-item]
+    assert images[(str(shifted), 1)].jpeg.startswith(b"\xff\xd8")
+    assert images[(str(shifted), 99)].problem == NO_PAGE

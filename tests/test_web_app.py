@@ -116,10 +116,13 @@ def test_build_upload_and_read_in_the_browser(server: str, tmp_path: Path, rubri
         shown = [(row.split("\t")[1].split("，")[0], row.split("\t")[2]) for row in rows]
         assert shown == [("张三", "100"), ("王五", "94"), ("李四", "85")]
         page.screenshot(path=screens / "2-回收.png", full_page=True)
+        page.get_by_label("排序：").select_option("applicant")  # a filter menu submits itself
+        page.wait_for_url("**order=applicant**")
         page.get_by_role("link", name="张三").click()
-        assert "张三 自评表.pdf" in page.locator("table.detail").inner_text()
+        assert "张三 自评表.pdf" in page.locator("table.detail").last.inner_text()
+        assert "评分标准" in page.locator("table.scores").inner_text()
         page.screenshot(path=screens / "3-详情.png", full_page=True)
         page.get_by_role("link", name="发放").click()
-        assert "下一版提供" in page.inner_text("main")
+        assert "发放" in page.inner_text("main h1")  # the page another part of the app serves
         page.screenshot(path=screens / "4-发放.png", full_page=True)
         browser.close()

@@ -27,7 +27,8 @@ from reportlab.lib.utils import ImageReader
 
 from generator.archive.document import CONTENT_BOTTOM, CONTENT_TOP, CONTENT_WIDTH, MARGIN, ArchiveCanvas, Band
 from generator.archive.entries import Entry
-from generator.readers.scan.raster import RENDER_MAX_PIXELS, ScanFileError, image_pages
+from generator.readers.formats import HEAD_BYTES, sniff
+from generator.readers.scan.raster import NO_PDF_PAGE, ScanFileError, image_pages, pdf_pages
 
 SCAN_DPI = 150
 JPEG_QUALITY = 60
@@ -108,33 +109,21 @@ def encode(image: Image.Image) -> ScanImage:
 
 
 def _pdf_images(data: bytes, numbers: Sequence[int]) -> dict[int, ScanImage]:
-    import pypdfium2 as pdfium
-
+    """The PDF's pages ``numbers`` rendered at :data:`SCAN_DPI` as the reader renders them
+    (:func:`~generator.readers.scan.raster.pdf_pages`); a page that cannot be rendered or encoded says so."""
+    wanted = sorted(n for n in set(numbers) if n >= 1)
+    found: dict[int, ScanImage] = {}
     try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError:
+        for page in pdf_pages(data, [n - 1 for n in wanted], dpi=SCAN_DPI):
+            if page.image is not None:
+                found[page.number] = _encoded(page.image)
+            else:
+                found[page.number] = ScanImage(problem=NO_PAGE if page.problem == NO_PDF_PAGE else UNREADABLE)
+    except ScanFileError:
         return dict.fromkeys(numbers, ScanImage(problem=UNREADABLE))
-    found = {}
-    try:
-        for number in numbers:
-            if not 1 <= number <= len(document):
-                found[number] = ScanImage(problem=NO_PAGE)
-                continue
-            page = document[number - 1]
-            try:
-                width, height = page.get_size()
-                scale = SCAN_DPI / 72
-                pixels = width * height * scale * scale
-                if pixels > RENDER_MAX_PIXELS:
-                    scale *= (RENDER_MAX_PIXELS / pixels) ** 0.5 * 0.995
-                found[number] = encode(page.render(scale=scale).to_pil())
-            except pdfium.PdfiumError:
-                found[number] = ScanImage(problem=UNREADABLE)
-            finally:
-                page.close()
-    finally:
-        document.close()
-    return found
+    except Exception:  # whatever else PDFium raises: the pages not taken yet cannot be shown
+        pass
+    return {n: found.get(n, ScanImage(problem=NO_PAGE if n < 1 else UNREADABLE)) for n in numbers}
 
 
 def _image_frames(data: bytes, numbers: Sequence[int]) -> dict[int, ScanImage]:
@@ -142,12 +131,21 @@ def _image_frames(data: bytes, numbers: Sequence[int]) -> dict[int, ScanImage]:
     try:
         for page in image_pages(data):
             if page.number in wanted:
-                found[page.number] = encode(page.image) if page.image is not None else ScanImage(problem=page.problem)
+                found[page.number] = _encoded(page.image) if page.image is not None else ScanImage(problem=page.problem)
             if page.number >= max(wanted):
                 break
     except ScanFileError:
         return dict.fromkeys(numbers, ScanImage(problem=UNREADABLE))
+    except Exception:  # raster keeps a frame's failure to its page; should anything escape, keep what was taken
+        pass
     return {n: found.get(n, ScanImage(problem=NO_PAGE)) for n in numbers}
+
+
+def _encoded(image: Image.Image) -> ScanImage:
+    try:
+        return encode(image)
+    except Exception:  # no memory left, a code the reader mis-reads: the page says it cannot be shown
+        return ScanImage(problem=UNREADABLE)
 
 
 def load_scans(entries: Sequence[Entry]) -> dict[PageRef, ScanImage]:
@@ -164,7 +162,8 @@ def load_scans(entries: Sequence[Entry]) -> dict[PageRef, ScanImage]:
         except OSError:
             images |= {(source, n): ScanImage(problem=GONE) for n in numbers}
             continue
-        pages = _pdf_images(data, numbers) if data.startswith(b"%PDF") else _image_frames(data, numbers)
+        is_pdf = sniff(data[:HEAD_BYTES], source) == "pdf"  # as the reader told it: %PDF- within the first KB
+        pages = _pdf_images(data, numbers) if is_pdf else _image_frames(data, numbers)
         images |= {(source, n): image for n, image in pages.items()}
     return images
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.commands.options import (
     add_out_option,
@@ -16,6 +17,9 @@ from generator.commands.options import (
 )
 from generator.resources import DEFAULT_OUTPUT
 from generator.terminal import say
+
+if TYPE_CHECKING:
+    from generator.readers.results import FormResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,12 +62,14 @@ def run(args: argparse.Namespace) -> int:
         roster = read_roster(args.roster, rubrics, require_email=False)
         report_problems(roster.problems)
     paths = with_previous_keying(args.paths, args.out)
+    previous = previous_keying(paths, args.out)
     with progress_bar("读取") as bar:
         results = read_returns(paths, rubrics, limits, on_progress=bar, skip=args.out, trust_roots=trust_roots)
     senders = collected_senders(args.paths) if roster is not None else None
     tabulation = tabulate(results, rubrics, roster.applicants if roster else None, senders)
     written = write_reports(tabulation, args.out)
     say(read_summary(tabulation, args.out, written), end="")
+    say_previous_keying(previous, results, written, args.out)
     return 0 if tabulation.clean else 1
 
 
@@ -78,7 +84,38 @@ def with_previous_keying(paths: list[Path], out: Path) -> list[Path]:
     if not previous.is_file() or any(p.exists() and os.path.samefile(p, previous) for p in paths):
         return paths
     say(f"已一并读取上次的录入表：{previous}")
-    return [*paths, previous]
+    return [previous, *paths]  # read first: a keying workbook given by hand is newer, and the last row of a 编号 counts
+
+
+def previous_keying(paths: list[Path], out: Path) -> Path | None:
+    """The previous keying workbook in ``out`` as ``paths`` name it, when they have it (see
+    :func:`with_previous_keying`)."""
+    import os
+
+    from generator.reports.outputs import KEYING_NAME
+
+    previous = out / KEYING_NAME
+    if not previous.is_file():
+        return None
+    return next((p for p in paths if p.is_file() and os.path.samefile(p, previous)), None)
+
+
+def say_previous_keying(previous: Path | None, results: list[FormResult], written: list[Path], out: Path) -> None:
+    """When the previous keying workbook (``previous``, as read this run; now copied aside) was not all read
+    back, or there is no new one, say so naming the copy: what was keyed may be missing from the new one."""
+    from generator.readers.files import display_name
+    from generator.reports.outputs import KEYING_NAME, PREVIOUS_KEYING_NAME
+
+    if previous is None:
+        return
+    backup = display_name(out / PREVIOUS_KEYING_NAME)
+    if any(not r.read and r.source == display_name(previous) for r in results):
+        say(
+            f"注意：上次的录入表 {display_name(previous)} 未能完整读取（原因见上方的问题），其中录入的内容可能"
+            f"未写入新的录入表；原文件已另存一份：{backup}，请从中核对、找回。"
+        )
+    elif out / KEYING_NAME not in written:
+        say(f"本次没有读到纸质表格的扫描件，未生成新的录入表；上次的录入表已另存一份：{backup}。")
 
 
 def collected_senders(paths: list[Path]) -> dict[str, str]:

@@ -45,22 +45,26 @@ from generator.readers.results import SEAL_TEXT, TOO_BIG, FormResult, SealState
 from generator.readers.scores import quote
 from generator.zipguard import OLE_SIGNATURE, archive_problem
 
-KEYING_FORMAT = "1"
-"""The layout version the marker sheet states; a reader reads only its own."""
+KEYING_FORMAT = "2"
+"""The layout version the marker sheet states; a reader reads its own, and :data:`PREFILLED_SEAL_FORMAT`."""
+PREFILLED_SEAL_FORMAT = "1"
+"""The version whose 印章 cells were prefilled with the scan's call: read, but its 印章 column is not taken
+(the program's guess and the clerk's decision cannot be told apart there)."""
 MARKER_SHEET = "rubric_forms_keying"
 """The hidden sheet marking a workbook as a keying workbook (ASCII: found as bytes in ``xl/workbook.xml``)."""
 MARKER_FORMAT, MARKER_RUBRIC = "format", "sheet"
 """Row kinds of the marker sheet: ``format | <version>`` and ``sheet | <sheet> | <rubric id> | <fingerprint>``."""
 TITLE_ROW, KEY_ROW, FIRST_ROW = 1, 2, 3
 """Row 1: what each column is, in Chinese; row 2 (hidden): its key; applications from row 3."""
-ID_KEY, PAGES_KEY, IMAGE_PREFIX = "application_id", "pages", "image:"
+ID_KEY, PAGES_KEY, IMAGE_PREFIX, SCAN_PREFIX = "application_id", "pages", "image:", "scan:"
 ID_TITLE = "编号"
+SCAN_SEAL_TITLE = "印章（识别结果）"
 MAX_ROWS = 5000
 MAX_COLUMNS = 400
 """Read no further: a rubric's sheet has some forty columns and a row per paper application."""
 MAX_MARKER_ROWS = 1000
 
-ColumnKind = Literal["id", "pages", "seal", "image", "text", "score"]
+ColumnKind = Literal["id", "pages", "scan_seal", "seal", "image", "text", "score"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 WORKBOOK_PART = "xl/workbook.xml"
@@ -77,6 +81,10 @@ NOT_A_WORKBOOK = "这不是有效的 .xlsx 工作簿（文件可能已损坏，�
 NOT_OURS = (
     f"这个工作簿不是本程序生成的录入表（找不到隐藏的标记工作表“{MARKER_SHEET}”），无法读取；"
     "请交回本程序生成的“录入表.xlsx”（可以改文件名，但不要把内容复制到新建的工作簿里）。"
+)
+PREFILLED_SEAL = (
+    f"录入表是旧版格式（版本 {PREFILLED_SEAL_FORMAT}），其中“印章”一栏由程序按扫描结果预先填写，"
+    "无法区分人工判断，未采用；其余录入的内容已读取。如有人工判断的盖章情况，请在新生成的录入表“印章”一栏中重新选择。"
 )
 BOMB = "解压后的内容超出安全上限（可能是恶意构造的压缩包），已拒绝读取；这不是正常的录入表。"
 
@@ -98,10 +106,12 @@ class KeyedEntry:
     ``sheet`` and ``row`` say where it is (rows numbered as Excel numbers
     them).  ``values`` holds only what was keyed: field name → text as typed,
     a number as Excel shows it (``8``, not ``8.0``).  ``seal`` is the 印章
-    column (``None`` when blank or not one of the three choices); ``complete``
-    says every score and every applicant blank is keyed.  ``result`` is the
-    row checked and totalled like any form, ``format`` ``"keyed"``, its seal
-    the keyed one.
+    column, the clerk's decision (``None`` when blank or not one of the three
+    choices); ``complete`` says every score and every applicant blank is
+    keyed.  ``result`` is the row checked and totalled like any form,
+    ``format`` ``"keyed"``, its seal the keyed one.  ``keyed_values`` is what
+    to write back into the next workbook: ``values`` and, when one was chosen,
+    the seal (under the rubric's seal field), sorted.
     """
 
     application_id: str
@@ -112,11 +122,13 @@ class KeyedEntry:
     seal: SealState | None
     complete: bool
     result: FormResult
+    keyed_values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class KeyedWorkbook:
-    """Every application row of the keying workbook ``source``, each 编号 once, and what is wrong with the workbook."""
+    """Every application row of the keying workbook ``source`` (a 编号 may repeat: the batch, seeing every
+    workbook, takes the last), and what is wrong with the workbook: each a part of it not read or not taken."""
 
     source: str
     entries: tuple[KeyedEntry, ...] = ()
@@ -146,14 +158,21 @@ def crop_title(form_field: FormField) -> str:
     return {"review": "审核意见", "organization": "组织名称"}.get(form_field.kind, form_field.label)
 
 
+def scan_key(name: str) -> str:
+    """The key of the column showing what the scan reader made of field ``name`` (the seal)."""
+    return f"{SCAN_PREFIX}{name}"
+
+
 def keying_columns(rubric: Rubric) -> tuple[KeyingColumn, ...]:
-    """A rubric sheet's columns: 编号, 来源, 印章 and its crop, then each keyed field's crop and input cell."""
+    """A rubric sheet's columns: 编号, 来源; the seal as the scan shows it, its crop, and the clerk's 印章 cell;
+    then each keyed field's crop and input cell."""
     seal = seal_field(rubric)
     columns = [
         KeyingColumn(ID_KEY, ID_TITLE, "id"),
         KeyingColumn(PAGES_KEY, "来源", "pages"),
-        KeyingColumn(seal.name, "印章", "seal", seal),
+        KeyingColumn(scan_key(seal.name), SCAN_SEAL_TITLE, "scan_seal", seal),
         KeyingColumn(image_key(seal.name), "印章（图）", "image", seal),
+        KeyingColumn(seal.name, "印章", "seal", seal),
     ]
     for form_field in keyed_fields(rubric):
         kind: ColumnKind = "score" if form_field.kind == "score" else "text"
@@ -238,9 +257,10 @@ def _read_book(book: Any, source: str, rubrics: RubricSet) -> KeyedWorkbook:
     if MARKER_SHEET not in book.sheetnames:
         return KeyedWorkbook(source, problems=(NOT_OURS,))
     version, registered = _marker(book[MARKER_SHEET])
-    if version != KEYING_FORMAT:
+    if version not in (KEYING_FORMAT, PREFILLED_SEAL_FORMAT):
         return KeyedWorkbook(source, problems=(_version_problem(version),))
-    problems: list[str] = []
+    prefilled = version == PREFILLED_SEAL_FORMAT
+    problems: list[str] = [PREFILLED_SEAL] if prefilled else []
     entries: list[KeyedEntry] = []
     for name in book.sheetnames:
         if name == MARKER_SHEET:
@@ -253,15 +273,17 @@ def _read_book(book: Any, source: str, rubrics: RubricSet) -> KeyedWorkbook:
         if rubric is None:
             problems.append(f"工作表“{name}”对应的评分表 {quote(rubric_id)} 不在当前的评分细则中，其中的内容未读取。")
             continue
-        if fingerprint != rubric.fingerprint:
-            problems.append(
-                f"工作表“{name}”是按旧版“{rubric.name}”评分细则生成的；已按当前版本核对，请留意改动过的细项。"
-            )
-        sheet = _SheetReader(book[name], name, rubric, source)
+        notes = () if fingerprint == rubric.fingerprint else (_older_rubric(name, rubric),)
+        sheet = _SheetReader(book[name], name, rubric, source, notes, read_seal=not prefilled)
         entries += sheet.entries()
         problems += sheet.problems
     problems += [f"录入表中的工作表“{name}”不见了（可能被删除或改名），其中的内容未读取。" for name in registered]
-    return _unique(source, entries, problems)
+    return KeyedWorkbook(source, tuple(entries), tuple(problems))
+
+
+def _older_rubric(sheet: str, rubric: Rubric) -> str:
+    """The note of each row of a sheet made for an earlier version of its rubric: read, but to be looked at."""
+    return f"录入表的工作表“{sheet}”是按旧版“{rubric.name}”评分细则生成的；已按当前版本核对，请留意改动过的细项。"
 
 
 def _version_problem(version: str) -> str:
@@ -286,24 +308,6 @@ def _marker(sheet: Any) -> tuple[str, dict[str, tuple[str, str]]]:
     return version, registered
 
 
-def _unique(source: str, entries: list[KeyedEntry], problems: list[str]) -> KeyedWorkbook:
-    """The entries, each application once: of rows repeating a 编号 the last is taken, and that is a problem."""
-    last: dict[str, KeyedEntry] = {}
-    for entry in entries:
-        earlier = last.get(entry.application_id)
-        if earlier is not None:
-            problems.append(
-                f"{_where(earlier)}与{_where(entry)}的编号同为“{entry.application_id}”；"
-                f"采用了{_where(entry)}，请删除多余的一行。"
-            )
-        last[entry.application_id] = entry
-    return KeyedWorkbook(source, tuple(last.values()), tuple(problems))
-
-
-def _where(entry: KeyedEntry) -> str:
-    return f"工作表“{entry.sheet}”第 {entry.row} 行"
-
-
 @dataclass
 class _SheetReader:
     """One rubric sheet: its key row found, then each application row read into an entry."""
@@ -312,6 +316,10 @@ class _SheetReader:
     name: str
     rubric: Rubric
     source: str
+    notes: tuple[str, ...] = ()
+    """Said of every row: the sheet was made for an earlier version of the rubric."""
+    read_seal: bool = True
+    """Whether the 印章 column is the clerk's (not in a :data:`PREFILLED_SEAL_FORMAT` workbook)."""
     problems: list[str] = field(default_factory=list)
 
     def entries(self) -> list[KeyedEntry]:
@@ -351,13 +359,14 @@ class _SheetReader:
 
     def _entry(self, number: int, cells: tuple[Any, ...], columns: Mapping[str, int]) -> KeyedEntry | None:
         """The row's entry; ``None`` for a blank row, and for a row without 编号 (a problem when it holds anything)."""
-        notes: list[str] = []
+        notes: list[str] = list(self.notes)
         keyed = [(f, self._cell(cells, columns.get(f.name), f.label, notes)) for f in keyed_fields(self.rubric)]
         values = {f.name: text for f, text in keyed if text.strip()}
-        seal_text = self._cell(cells, columns.get(seal_field(self.rubric).name), "印章", notes)
+        seal_name = seal_field(self.rubric).name
+        seal_text = self._cell(cells, columns.get(seal_name), "印章", notes) if self.read_seal else ""
         application_id = self._cell(cells, columns[ID_KEY], ID_TITLE, notes).strip()
         if not application_id:
-            if values or notes:
+            if values or notes[len(self.notes) :]:
                 self.problems.append(f"工作表“{self.name}”第 {number} 行没有编号，无法对应扫描件，录入的内容未采用。")
             return None
         seal = seal_state(seal_text)
@@ -368,8 +377,9 @@ class _SheetReader:
         blanks = {f.name: "" for f in keyed_fields(self.rubric)}
         result = evaluate(self.rubric, blanks | values, source=where, notes=tuple(notes), format="keyed")
         result = replace(result, seal=seal or "")
+        kept = sorted((values | ({seal_name: SEAL_TEXT[seal]} if seal else {})).items())
         return KeyedEntry(
-            application_id, self.rubric.id, self.name, number, values, seal, self._complete(values), result
+            application_id, self.rubric.id, self.name, number, values, seal, self._complete(values), result, tuple(kept)
         )
 
     def _complete(self, values: Mapping[str, str]) -> bool:

@@ -26,7 +26,7 @@ Outcome = Union[FormResult, ScannedFile, "KeyedWorkbook"]  # a forward reference
 """What reading one file of a batch gives: a form's result, a scan's pages, or a keying workbook."""
 
 NO_SCAN = "录入表中的这一行没有对应的扫描件（这次没有一并读取扫描件）；已按录入的内容计分，盖章情况以录入为准。"
-TWICE_KEYED = "编号 {id} 在录入表中出现了不止一次（{places}）；采用了最后一处。"
+TWICE_KEYED = "编号 {id} 在录入表中出现了不止一次（{places}）；采用了最后一处，请删除多余的一行。"
 
 
 def seal_eligibility(eligibility: Eligibility, seal: SealState) -> Eligibility:
@@ -39,13 +39,14 @@ def seal_eligibility(eligibility: Eligibility, seal: SealState) -> Eligibility:
 
 
 def keyed_result(scan: FormResult, entry: KeyedEntry) -> FormResult:
-    """A paper application's result once keyed: the keyed values' checks and totals, the scan's evidence."""
+    """A paper application's result once keyed: the keyed values' checks and totals, the scan's evidence
+    (its seal the scan's own call; the result's the keyer's, when one was chosen)."""
     assert scan.scan is not None
     seal = entry.seal or scan.seal
     page_notes = scan.scan.notes
     problem = seal_problem(seal, colour=True) if seal == entry.seal else _scan_seal_problem(scan)
     keyed = entry.result
-    evidence = replace(scan.scan, seal=seal, keyed_values=tuple(sorted(entry.values.items())))
+    evidence = replace(scan.scan, keyed_values=entry.keyed_values)
     return replace(
         keyed,
         source=scan.source,
@@ -65,20 +66,26 @@ def with_keying(scan: FormResult, entry: KeyedEntry | None) -> FormResult:
         return scan
     if entry.values:
         return keyed_result(scan, entry)
-    if entry.seal is None or entry.seal == scan.seal:
-        return scan
-    return confirmed_seal(scan, entry.seal)
+    return scan if entry.seal is None else confirmed_seal(scan, entry)
 
 
-def confirmed_seal(scan: FormResult, seal: SealState) -> FormResult:
-    """A paper application not keyed yet whose seal the keyer decided (say 无法判断 → 已盖章)."""
-    assert scan.scan is not None
+def confirmed_seal(scan: FormResult, entry: KeyedEntry) -> FormResult:
+    """A paper application not keyed yet whose seal the keyer decided (say 无法判断 → 已盖章).
+
+    The decision is carried in the evidence's ``keyed_values`` (the entry's: the seal under its field), so
+    the next keying workbook keeps it; the evidence's own seal stays the scan's call.
+    """
+    assert scan.scan is not None and entry.seal is not None
+    seal = entry.seal
+    evidence = replace(scan.scan, keyed_values=entry.keyed_values)
+    if seal == scan.seal:  # the keyer agrees with the scan: nothing else changes
+        return replace(scan, scan=evidence)
     problem = seal_problem(seal, colour=True)
     kept = [p for p in scan.problems if p not in SEAL_PROBLEMS]
     return replace(
         scan,
         seal=seal,
-        scan=replace(scan.scan, seal=seal),
+        scan=evidence,
         problems=(*kept, *([problem] if problem else [])),
         eligibility="ineligible" if seal == "absent" else "unknown",
     )
@@ -92,8 +99,7 @@ def _scan_seal_problem(result: FormResult) -> str | None:
 def orphan_result(entry: KeyedEntry) -> FormResult:
     """A keyed row whose scan was not read with it: its values still count, and that is said."""
     seal: SealState = entry.seal or "unclear"
-    values = tuple(sorted(entry.values.items()))
-    evidence = ScanEvidence(entry.application_id, (entry.result.source,), keyed_values=values)
+    evidence = ScanEvidence(entry.application_id, (entry.result.source,), keyed_values=entry.keyed_values)
     problem = seal_problem(seal, colour=True)
     return replace(
         entry.result,
@@ -106,18 +112,22 @@ def orphan_result(entry: KeyedEntry) -> FormResult:
 
 
 def _entries(books: Sequence[KeyedWorkbook]) -> tuple[dict[str, KeyedEntry], list[FormResult]]:
-    """Every keyed row by application id (the last of repeats), and the workbooks' own problems."""
-    found: dict[str, list[KeyedEntry]] = {}
+    """Every keyed row by application id, and the workbooks' own problems.
+
+    The one place a repeated 编号 is dealt with, within a workbook or across several: the last row is taken,
+    and the repeat is a problem naming every row (unless the rows keyed the same).
+    """
+    found: dict[str, list[tuple[str, KeyedEntry]]] = {}
     problems: list[FormResult] = []
     for book in books:
         problems += [unreadable(book.source, problem, "keyed") for problem in book.problems]
         for entry in book.entries:
-            found.setdefault(entry.application_id, []).append(entry)
+            found.setdefault(entry.application_id, []).append((book.source, entry))
     for key, repeats in found.items():
-        if len(repeats) > 1:
-            places = "、".join(e.result.source for e in repeats)
-            problems.append(unreadable(repeats[-1].result.source, TWICE_KEYED.format(id=key, places=places), "keyed"))
-    return {key: repeats[-1] for key, repeats in found.items()}, problems
+        if len({entry.keyed_values for _, entry in repeats}) > 1:
+            places = "、".join(entry.result.source for _, entry in repeats)
+            problems.append(unreadable(repeats[-1][0], TWICE_KEYED.format(id=key, places=places), "keyed"))
+    return {key: repeats[-1][1] for key, repeats in found.items()}, problems
 
 
 def _paper(scans: Sequence[ScannedFile], books: Sequence[KeyedWorkbook], rubrics: RubricSet) -> list[FormResult]:
@@ -163,7 +173,7 @@ def _twin(paper: FormResult, forms: Sequence[FormResult], rubrics: RubricSet) ->
             continue
         if paper.roster_key and form.roster_key == paper.roster_key:
             return index
-        if any(place.startswith(f"{form.source} 第 ") for place in paper.scan.pages):
+        if any(source == form.source for source, _ in paper.scan.page_refs):
             return index
         if paper.format == "keyed" and _same_person(form, paper, rubrics):
             return index

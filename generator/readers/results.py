@@ -8,6 +8,8 @@ from typing import Literal
 from generator.readers.scores import ScoreCheck
 
 Eligibility = Literal["eligible", "ineligible", "unknown"]
+CropKind = Literal["field", "seal", "page"]
+"""What a crop shows: a box to key (named by its field), the seal area, or a whole page's thumbnail."""
 SealState = Literal["sealed", "absent", "unclear", ""]
 """The paper seal as seen on a scan: red ink in the seal area, none, or not decidable ('' for no scan)."""
 
@@ -83,8 +85,8 @@ class ESeal:
 class Crop:
     """An area of a scanned page as a JPEG: a box the office keys from, the seal area, or a page thumbnail.
 
-    ``name`` is the field's name (:mod:`generator.model.fields`), or ``page-<n>`` for a thumbnail;
-    ``label`` says what it shows, in Chinese.
+    ``kind`` says which; ``name`` is the field's name (:mod:`generator.model.fields`), ``seal`` for the
+    seal area or ``page-<n>`` for a thumbnail; ``label`` says what it shows, in Chinese.
     """
 
     name: str
@@ -92,6 +94,7 @@ class Crop:
     jpeg: bytes
     width: int
     height: int
+    kind: CropKind = "field"
 
 
 @dataclass(frozen=True, slots=True)

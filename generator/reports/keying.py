@@ -3,9 +3,11 @@
 Nothing is guessed from handwriting.  Each rubric with scanned applications
 gets a sheet (its layout: :func:`generator.readers.keyed.keying_columns`), each
 application a row: its 编号 and where its pages were found (grey, locked),
-the 印章 column prefilled with what the scan shows and the seal crop beside
-it, then for every header blank, score, the review, the organisation's name
-and the review date the crop and an empty cell.  Score cells accept only the
+what the scan reader made of the seal (locked, grey) and the seal's crop, the
+印章 cell for the clerk's own call (empty unless the clerk chose one: the
+program's guess is never read back as the clerk's), then for every header
+blank, score, the review, the organisation's name and the review date the
+crop and an empty cell.  Score cells accept only the
 scores the sub-item allows (data validation, with a Chinese prompt and error
 message); the sheet is protected but for the cells to key, so the 编号 the
 reader goes by stays as written.
@@ -110,6 +112,7 @@ class _Row:
     application_id: str
     pages: str
     crops: Mapping[str, Crop]
+    scan_seal: str
     seal: str
     values: Mapping[str, str]
 
@@ -123,8 +126,9 @@ def keying_workbook(
     (``keyed_values``), then what ``keyed`` says: application id → field name →
     text, the seal under the rubric's seal field
     (:func:`~generator.model.fields.seal_field`); an application found only in
-    ``keyed`` keeps its row, without crops.  The 印章 cell holds the keyed seal,
-    else the result's (else its scan's).  ``None`` when there is no row to write.
+    ``keyed`` keeps its row, without crops.  The 印章 cell holds only the keyed
+    seal; the scan's own call is shown, locked, in the column before the seal's
+    crop.  ``None`` when there is no row to write.
     """
     rows = _rows_by_rubric(results, rubrics, keyed)
     if not rows:
@@ -155,17 +159,18 @@ def _rows_by_rubric(
             continue
         written.add(scan.application_id)
         values = {**dict(scan.keyed_values), **keyed.get(scan.application_id, {})}
-        seal = values.get(seal_field(rubric).name) or SEAL_TEXT[result.seal or scan.seal]
+        seal = values.get(seal_field(rubric).name, "")
         crops = {crop.name: crop for crop in scan.crops}
         if scan.seal_crop is not None:  # the seal's crop, whatever it is named, goes in the seal's crop column
             crops[seal_field(rubric).name] = scan.seal_crop
-        rows.setdefault(rubric.id, []).append(_Row(scan.application_id, "\n".join(scan.pages), crops, seal, values))
+        row = _Row(scan.application_id, "\n".join(scan.pages), crops, SEAL_TEXT[scan.seal], seal, values)
+        rows.setdefault(rubric.id, []).append(row)
     for application_id in sorted(keyed.keys() - written):
         earlier = keyed[application_id]
         rubric = _rubric_of(earlier, rubrics)
         if rubric is not None:
             seal = earlier.get(seal_field(rubric).name, "")
-            rows.setdefault(rubric.id, []).append(_Row(application_id, NOT_SCANNED, {}, seal, earlier))
+            rows.setdefault(rubric.id, []).append(_Row(application_id, NOT_SCANNED, {}, "", seal, earlier))
     return {rubric: rows[rubric.id] for rubric in rubrics if rubric.id in rows}
 
 
@@ -197,16 +202,17 @@ def _rubric_sheet(sheet: Worksheet, rubric: Rubric, rows: Sequence[_Row]) -> Non
             letter = get_column_letter(index)
             validation.add(f"{letter}{FIRST_ROW}:{letter}{last}")
             sheet.add_data_validation(validation)
-    first_input = next(i for i, c in enumerate(columns, start=1) if c.kind in ("seal", "text", "score"))
-    sheet.freeze_panes = _cell(sheet, FIRST_ROW, first_input).coordinate
+    first_field = next(i for i, c in enumerate(columns, start=1) if c.field is not None)
+    sheet.freeze_panes = _cell(sheet, FIRST_ROW, first_field).coordinate
     _protect(sheet)
-    _print_setup(sheet, columns, widths, first_input)
+    _print_setup(sheet, columns, widths, first_field)
 
 
 def _application_row(
     sheet: Worksheet, number: int, columns: Sequence[KeyingColumn], widths: Sequence[float], row: _Row
 ) -> None:
-    """One application: 编号 and 来源 locked, the input cells unlocked with what was keyed, the crops placed
+    """One application: 编号, 来源 and the scan's seal call locked, the input cells unlocked with what was keyed,
+    the crops placed
     in a row high enough for the tallest, each centred on the row's height."""
     crops = {index: (crop, _fitted(crop, column)) for index, column, crop in _crops(columns, row)}
     pages = LINE_PX * _lines([row.pages], [widths[[c.kind for c in columns].index("pages")]])
@@ -215,8 +221,8 @@ def _application_row(
     for index, column in enumerate(columns, start=1):
         cell = _cell(sheet, number, index)
         cell.border = GRID
-        if column.kind in ("id", "pages"):
-            _text(cell, row.application_id if column.kind == "id" else row.pages)
+        if column.kind in ("id", "pages", "scan_seal"):
+            _text(cell, {"id": row.application_id, "pages": row.pages, "scan_seal": row.scan_seal}[column.kind])
             cell.fill, cell.alignment = LOCKED_FILL, WRAP
         elif column.kind != "image":
             _input(cell, column, row.seal if column.kind == "seal" else row.values.get(column.key, ""))

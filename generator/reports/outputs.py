@@ -4,7 +4,11 @@ Each output is rendered in memory first; one that fails to render (a bug a
 hostile value found) does not cost the others, which are still written, and
 the failure is reported.  The set is then written with
 :func:`generator.atomic.write_file_set`: staged, then swapped in together
-under the folder's lock, replacing the previous run's set.
+under the folder's lock, replacing the previous run's set.  The previous
+keying workbook, where the office keys, is first copied aside
+(:data:`PREVIOUS_KEYING_NAME`, never part of the set): should this run not
+have read all of it back, or have no scans and so no keying workbook, what
+was keyed is still there.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.atomic import OutputError, write_file_set
+from generator.atomic import OutputError, write_bytes_atomic, write_file_set
 from generator.filenames import safe_component
 from generator.reports.csv_tables import csv_bytes
 from generator.reports.html import html_bytes
@@ -25,6 +29,8 @@ WORKBOOK_NAME = "评分汇总.xlsx"
 REPORT_NAME = "评分报告.html"
 KEYING_NAME = "录入表.xlsx"
 """The keying workbook of the scanned applications; ``read`` takes it back (see :mod:`generator.reports.keying`)."""
+PREVIOUS_KEYING_NAME = "录入表（上次）.xlsx"
+"""The copy of the previous run's keying workbook, kept beside the set (not part of it, so never deleted)."""
 OWNER = "read"
 
 
@@ -63,6 +69,7 @@ def write_reports(tabulation: Tabulation, out_dir: Path) -> list[Path]:
     them (nothing of the previous set is lost then), or when an output could
     not be made (the others are written first).
     """
+    keep_previous_keying(out_dir)
     files: dict[str, bytes] = {}
     failed: list[str] = []
     for name, render in _renderers(tabulation).items():
@@ -75,3 +82,21 @@ def write_reports(tabulation: Tabulation, out_dir: Path) -> list[Path]:
         done = "、".join(path.name for path in written)
         raise OutputError(f"以下输出未能生成：{'、'.join(failed)}；其余已写出：{done}")
     return written
+
+
+def keep_previous_keying(out_dir: Path) -> Path | None:
+    """Copy ``out_dir``'s keying workbook, if there is one, to :data:`PREVIOUS_KEYING_NAME` (atomically, replacing
+    the copy before); return the copy's path.  Raises :class:`~generator.atomic.OutputError` when it cannot be
+    copied: then nothing is written, so it is not replaced either."""
+    previous = out_dir / KEYING_NAME
+    if not previous.is_file():
+        return None
+    try:
+        data = previous.read_bytes()
+    except OSError as exc:
+        cause = exc.strerror or type(exc).__name__
+        problem = f"无法读取上次的录入表 {previous}（{cause}），为免丢失录入的内容，本次未写出任何结果"
+        raise OutputError(problem) from None
+    backup = out_dir / PREVIOUS_KEYING_NAME
+    write_bytes_atomic(backup, data)
+    return backup

@@ -7,6 +7,7 @@ Pages are Jinja2 templates from ``templates/web/``; static files from
 from __future__ import annotations
 
 import functools
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from generator.model.rubric import RubricSet
+from generator.readers.results import Crop, FormResult
 from generator.resources import bundled_templates, template_dirs
 from generator.textrender import environment
 from generator.web import pipelines
+from generator.web.distribute_pages import DistributePages
 from generator.web.jobs import JobRunner
 from generator.web.security import Guard, csrf_token, refusal
-from generator.web.workspace import RESULT_ORDERS, OutsideWorkspace, Workspace
+from generator.web.workspace import FILTERS, RESULT_ORDERS, OutsideWorkspace, Workspace
 
 MAX_BODY = 512 * 1024 * 1024
 """The largest request body (one upload of many files) the server reads."""
@@ -41,8 +44,8 @@ PAGES = (
     ("keying", "录入"),
     ("roster", "名单核对"),
 )
-LATER = {"distribute": "发放", "keying": "录入", "roster": "名单核对"}
-JOB_NAMES = {pipelines.BUILD: "生成空白表格", pipelines.READ: "读取交回的表格"}
+LATER = {"keying": "录入"}
+JOB_NAMES = {pipelines.BUILD: "生成空白表格", pipelines.READ: "读取交回的表格", pipelines.ARCHIVE: "生成评审档案"}
 
 
 class App:
@@ -71,8 +74,12 @@ class App:
             Route("/returns/upload", self.upload, methods=["POST"]),
             Route("/returns/read", self.read, methods=["POST"]),
             Route("/returns/results/{result_id:int}", self.result_page),
+            Route("/returns/results/{result_id:int}/crops/{number:int}.jpg", self.crop_image),
             Route("/returns/download/{name}", self.report_file),
+            Route("/returns/archive", self.archive, methods=["POST"]),
+            Route("/returns/archive/{name}", self.archive_file),
             Route("/jobs/{job_id}", self.job_status),
+            *DistributePages(self).routes(),
             *(Route(f"/{name}", functools.partial(self.later, name)) for name in LATER),
             Mount("/static", StaticFiles(directory=bundled_templates() / "web" / "static"), name="static"),
         ]
@@ -95,26 +102,34 @@ class App:
     # 回收
 
     async def returns_page(self, request: Request) -> Response:
-        workspace = self.workspace
-        tables = [(rubric, workspace.results(rubric.id)) for rubric in self.rubrics]
-        chosen = request.query_params.get("rubric") or next((r.id for r, rows in tables if rows), "")
-        order = request.query_params.get("order", "rank")
-        only_problems = request.query_params.get("problems") == "1"
+        workspace, query = self.workspace, request.query_params
+        counts = workspace.counts()
+        chosen = query.get("rubric") or next((r.id for r in self.rubrics if counts.get(r.id)), "")
+        order = query.get("order", "rank")
+        order = order if order in RESULT_ORDERS else "rank"
+        only_problems = query.get("problems") == "1"
+        filters = {column: query.get(column, "") for column in FILTERS}
         rubric = self.rubrics.get(chosen)
-        rows = workspace.results(chosen, only_problems=only_problems, order=order if order in RESULT_ORDERS else "rank")
+        rows = workspace.results(chosen, only_problems=only_problems, order=order, filters=filters) if rubric else []
+        archive_job = workspace.latest_job(pipelines.ARCHIVE)
         return self.page(
             "returns.html.j2",
             "returns",
             uploads=workspace.count_uploads(pipelines.RETURNS),
             job=workspace.latest_job(pipelines.READ),
-            counts={r.id: len(found) for r, found in tables},
+            archive_job=archive_job,
+            counts={r.id: counts.get(r.id, 0) for r in self.rubrics},
             rubrics=list(self.rubrics),
             rubric=rubric,
-            rows=rows if rubric else [],
+            rows=rows,
             order=order,
             only_problems=only_problems,
+            filters=filters,
+            choices=workspace.choices(chosen) if rubric else {},
+            notes=workspace.notes(pipelines.RETURNS),
             problems=workspace.problems(),
             reports=self.reports(),
+            archives=self.archives() if archive_job is not None and archive_job.state == "done" else [],
             max_files=MAX_FILES,
             max_mb=MAX_BODY // (1024 * 1024),
         )
@@ -125,7 +140,11 @@ class App:
                 files = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
                 for item in files:
                     chunks = iter(functools.partial(item.file.read, CHUNK), b"")
-                    await run_in_threadpool(self.workspace.add_upload, pipelines.RETURNS, item.filename or "", chunks)
+                    upload = await run_in_threadpool(
+                        self.workspace.add_upload, pipelines.RETURNS, item.filename or "", chunks
+                    )
+                    if pipelines.is_zip(upload):
+                        await run_in_threadpool(pipelines.unpack_zip, self.workspace, upload)
         except HTTPException as exc:  # the multipart parser's refusals, in English
             if "Too many files" in str(exc.detail):
                 return refusal(413, f"一次最多上传 {MAX_FILES} 个文件。")
@@ -142,19 +161,58 @@ class App:
         workspace, rubrics = self.workspace, self.rubrics
         self.jobs.submit(pipelines.READ, lambda progress: pipelines.read_uploaded(workspace, rubrics, progress))
 
+    def stored_result(self, result_id: int) -> FormResult | None:
+        """The whole result of a row, as the reading stored it (the row's detail)."""
+        blob = self.workspace.detail(result_id)
+        return pickle.loads(blob) if blob is not None else None
+
     async def result_page(self, request: Request) -> Response:
-        row = self.workspace.result(request.path_params["result_id"])
+        result_id = request.path_params["result_id"]
+        row = self.workspace.result(result_id)
         rubric = self.rubrics.get(row.rubric_id) if row else None
         if row is None or rubric is None:
             return refusal(404, "找不到这份表格的结果（可能已重新读取）。")
-        from generator.reports.tabulate import headers
+        from generator.reports.tabulate import e_seal_cells, headers
 
+        result = self.stored_result(result_id)
+        scores = []
+        for item in rubric.items:
+            for sub in item.subitems:
+                check = result.scores.get(sub.id) if result else None
+                value = check.value if check else None
+                bands = [(band, value is not None and band.min <= value <= band.max) for band in sub.bands]
+                scores.append((item, sub, check, bands))
+        crops = []
+        if result is not None and result.scan is not None:
+            crops = [crop.label for crop in scan_crops(result)]
         return self.page(
-            "result.html.j2", "returns", row=row, rubric=rubric, cells=zip(headers(rubric), row.cells, strict=True)
+            "result.html.j2",
+            "returns",
+            row=row,
+            rubric=rubric,
+            result=result,
+            scores=scores,
+            crops=crops,
+            e_seal=e_seal_cells(result.e_seal) if result and result.e_seal else None,
+            cells=zip(headers(rubric), row.cells, strict=True),
         )
 
+    async def crop_image(self, request: Request) -> Response:
+        result = self.stored_result(request.path_params["result_id"])
+        crops = scan_crops(result) if result is not None and result.scan is not None else []
+        number = request.path_params["number"]
+        if not 0 <= number < len(crops):
+            return refusal(404, "找不到这张图片。")
+        return Response(crops[number].jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
     def reports(self) -> list[str]:
-        folder = self.workspace.inside(pipelines.REPORTS)
+        return self.listing(pipelines.REPORTS)
+
+    def archives(self) -> list[str]:
+        return [name for name in self.listing(pipelines.ARCHIVES) if name.endswith(".pdf")]
+
+    def listing(self, relative: str) -> list[str]:
+        folder = self.workspace.inside(relative)
         return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
 
     async def report_file(self, request: Request) -> Response:
@@ -162,6 +220,17 @@ class App:
         if name not in self.reports():
             return refusal(404, "找不到这个文件。")
         return self.download(f"{pipelines.REPORTS}/{name}")
+
+    async def archive(self, request: Request) -> Response:
+        workspace, rubrics = self.workspace, self.rubrics
+        self.jobs.submit(pipelines.ARCHIVE, lambda progress: pipelines.write_archive(workspace, rubrics, progress))
+        return RedirectResponse("/returns", status_code=303)
+
+    async def archive_file(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in self.archives():
+            return refusal(404, "找不到这个文件。")
+        return self.download(f"{pipelines.ARCHIVES}/{name}")
 
     # Shared
 
@@ -199,3 +268,11 @@ def create_app(workspace: Path, token: str, rubrics: RubricSet | None = None) ->
     state.interrupt_unfinished()
     app = App(state, token, rubrics)
     return Starlette(routes=app.routes(), middleware=[Middleware(Guard, token=token, max_body=MAX_BODY)])
+
+
+def scan_crops(result: FormResult) -> list[Crop]:
+    """A scanned form's images the detail view shows, numbered as the crop route serves them: the seal area first."""
+    scan = result.scan
+    if scan is None:
+        return []
+    return [*([scan.seal_crop] if scan.seal_crop is not None else []), *scan.crops]

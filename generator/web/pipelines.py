@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.atomic import atomic_output
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
 from generator.readers.results import FormResult
 from generator.web.jobs import Progress
-from generator.web.workspace import OUTPUTS, ProblemRow, ResultRow, Workspace
+from generator.web.workspace import OUTPUTS, ProblemRow, ResultRow, Upload, Workspace, file_hash
+
+if TYPE_CHECKING:
+    from generator.readers.paper import Outcome
+    from generator.reports.tabulate import Tabulation
 
 BUILD = "build"
 READ = "read"
+ARCHIVE = "archive"
 RETURNS = "returns"
 """The upload kind of returned forms."""
 BLANK_ZIP = f"{OUTPUTS}/空白表格/空白表格.zip"
 REPORTS = f"{OUTPUTS}/汇总"
+ARCHIVES = f"{OUTPUTS}/评审档案"
 
 
 def build_blank(workspace: Workspace, rubrics: RubricSet, progress: Progress) -> str:
@@ -37,39 +46,147 @@ def build_blank(workspace: Workspace, rubrics: RubricSet, progress: Progress) ->
 
 
 def read_uploaded(workspace: Workspace, rubrics: RubricSet, progress: Progress) -> str:
-    """Read every returned form uploaded so far, tabulate, write the reports and index the results."""
-    from generator.readers.batch import read_returns
-    from generator.readers.files import display_name
+    """Read the uploads not read before, tabulate all of them, write the reports and index the results.
+
+    Each upload's outcome (what :func:`~generator.readers.batch.read_batch` gave for its file) is cached
+    under its id and content hash, so only new or changed uploads are read; paper applications, grouped
+    across files, are put together again from all the outcomes (:func:`~generator.readers.paper.combine`).
+    """
     from generator.reports.outputs import write_reports
-    from generator.reports.tabulate import applicant_text, tabulate
+    from generator.reports.tabulate import applicant_text
+
+    tabulation = tabulate_uploads(workspace, rubrics, progress)
+    write_reports(tabulation, workspace.inside(REPORTS))
+    rows: list[ResultRow] = []
+    details: list[bytes] = []
+    for table in tabulation.tables:
+        for row in table.rows:
+            result = row.result
+            rows.append(
+                ResultRow(
+                    id=0,
+                    rubric_id=table.rubric.id,
+                    rank=row.rank,
+                    source=result.source,
+                    applicant=applicant_text(result, table.rubric),
+                    format=result.format_text,
+                    total=result.total,
+                    eligibility=result.eligibility_text,
+                    seal=seal_summary(result),
+                    problems="\n".join(result.problems),
+                    cells=row.cells,
+                )
+            )
+            details.append(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    problems = [ProblemRow(p.source, p.rubric, p.applicant, p.message) for p in tabulation.problems]
+    workspace.replace_results(rows, problems, details)
+    return REPORTS
+
+
+def tabulate_uploads(workspace: Workspace, rubrics: RubricSet, progress: Progress | None = None) -> Tabulation:
+    """Every upload's result, read now or taken from the cache, tabulated (duplicates flagged)."""
+    from generator.reports.tabulate import tabulate
 
     uploads = workspace.uploads(RETURNS)
     if not uploads:
         raise UserError("还没有上传交回的表格。")
-    names = {display_name(upload.path): upload.name for upload in uploads}
-    results = read_returns([upload.path for upload in uploads], rubrics, on_progress=progress)
-    tabulation = tabulate([named(result, names) for result in results], rubrics)
-    write_reports(tabulation, workspace.inside(REPORTS))
-    rows = [
-        ResultRow(
-            id=0,
-            rubric_id=table.rubric.id,
-            rank=row.rank,
-            source=row.result.source,
-            applicant=applicant_text(row.result, table.rubric),
-            format=row.result.format_text,
-            total=row.result.total,
-            eligibility=row.result.eligibility_text,
-            seal=row.result.seal_text,
-            problems="\n".join(row.result.problems),
-            cells=row.cells,
-        )
-        for table in tabulation.tables
-        for row in table.rows
+    names = {upload.path.name: upload.name for upload in uploads}
+    return tabulate([named(result, names) for result in upload_results(workspace, uploads, rubrics, progress)], rubrics)
+
+
+def upload_results(
+    workspace: Workspace, uploads: Sequence[Upload], rubrics: RubricSet, progress: Progress | None = None
+) -> list[FormResult]:
+    """The results of ``uploads``: cached outcomes where the content is unchanged, the rest read now."""
+    from generator.readers.batch import read_batch
+    from generator.readers.paper import combine
+
+    cached = workspace.outcomes()
+    total = len(uploads)
+    outcomes: dict[str, Outcome] = {}
+    todo: list[tuple[Upload, str]] = []
+    for upload in uploads:
+        digest = file_hash(upload.path) if upload.path.is_file() else ""
+        found = cached.get(upload.id)
+        if found is not None and found[0] == digest:
+            outcomes[upload.id] = pickle.loads(found[1])
+        else:
+            todo.append((upload, digest))
+    done = len(outcomes)
+    if progress:
+        progress(done, total)
+    if todo:
+
+        def count(_: Outcome) -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total)
+
+        # The source is the stored name (<id>.pdf): independent of where the workspace is, mapped to the
+        # uploaded name by :func:`named`.
+        read = read_batch([(upload.path, upload.path.name) for upload, _ in todo], rubrics, on_result=count)
+        fresh = [
+            (upload.id, digest, pickle.dumps(o, pickle.HIGHEST_PROTOCOL))
+            for (upload, digest), o in zip(todo, read, strict=True)
+        ]
+        workspace.store_outcomes(fresh)
+        outcomes.update((upload.id, o) for (upload, _), o in zip(todo, read, strict=True))
+    return combine([outcomes[upload.id] for upload in uploads], rubrics)
+
+
+def seal_summary(result: FormResult) -> str:
+    """The seal as the results table shows and filters it: the paper seal seen on a scan, the electronic seal."""
+    parts = []
+    if result.seal:
+        parts.append(f"印章{result.seal_text}")
+    if result.e_seal is not None:
+        parts.append(f"电子签章{result.e_seal.text}")
+    return "；".join(parts)
+
+
+def write_archive(workspace: Workspace, rubrics: RubricSet, progress: Progress) -> str:
+    """The review archive PDFs (one per rubric) of every upload, written into the workspace's outputs."""
+    from generator.archive.build import write_archives
+
+    progress(0, 1)
+    tabulation = tabulate_uploads(workspace, rubrics)
+    paths = write_archives(tabulation.results, rubrics, workspace.inside(ARCHIVES))
+    if not paths:
+        raise UserError("还没有读出任何表格，无法生成评审档案。")
+    progress(1, 1)
+    return ARCHIVES
+
+
+def is_zip(upload: Upload) -> bool:
+    from generator.collect.naming import ZIP_EXTENSIONS
+
+    return upload.path.suffix.lower() in ZIP_EXTENSIONS
+
+
+def unpack_zip(workspace: Workspace, upload: Upload) -> list[Upload]:
+    """The returns inside an uploaded zip, each stored as an upload of its own (names kept as data only).
+
+    Unpacked by the collector's :func:`~generator.collect.archives.expand`, within its bounds (size, ratio,
+    members, nesting) and reading GBK names as Windows wrote them.  The zip itself is removed once every
+    member is in; when one could not be taken out it stays, so the reading reports it.  What the
+    unpacking found wrong is kept as a note the 回收 page shows.
+    """
+    from generator.collect.archives import expand
+
+    expanded = expand(upload.name, upload.path.read_bytes())
+    members = [
+        workspace.add_upload(RETURNS, " › ".join(member.chain), iter([member.data])) for member in expanded.members
     ]
-    problems = [ProblemRow(p.source, p.rubric, p.applicant, p.message) for p in tabulation.problems]
-    workspace.replace_results(rows, problems)
-    return REPORTS
+    for problem in expanded.problems:
+        workspace.add_note(RETURNS, problem)
+    if expanded.ignored:
+        workspace.add_note(
+            RETURNS, f"压缩包“{upload.name}”中的这些文件不是交回的表格，已跳过：{'、'.join(expanded.ignored)}"
+        )
+    if not expanded.incomplete:
+        workspace.remove_upload(upload)
+    return members
 
 
 def named(result: FormResult, names: dict[str, str]) -> FormResult:

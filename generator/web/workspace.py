@@ -7,6 +7,7 @@ serves or writes is checked to stay inside the workspace.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -37,13 +38,23 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY, rubric_id TEXT NOT NULL, rank INTEGER NOT NULL, source TEXT NOT NULL,
     applicant TEXT NOT NULL, format TEXT NOT NULL, total INTEGER, eligibility TEXT NOT NULL, seal TEXT NOT NULL,
-    problems TEXT NOT NULL, cells TEXT NOT NULL
+    problems TEXT NOT NULL, cells TEXT NOT NULL, detail BLOB
 );
 CREATE INDEX IF NOT EXISTS results_rubric ON results (rubric_id, rank);
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL, rubric TEXT NOT NULL, applicant TEXT NOT NULL, message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outcomes (
+    upload_id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, message TEXT NOT NULL, created REAL NOT NULL
+);
 """
+SCHEMA_VERSION = 2
+"""Bumped when a table changes; the derived tables (results, problems, outcomes) of an older workspace are
+dropped and rebuilt by the next reading — the uploads themselves are kept."""
+DERIVED = ("results", "problems", "outcomes")
 
 STATE_TEXT = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败", "interrupted": "已中断"}
 INTERRUPTED = "服务在任务完成前停止了，任务已中断；请重新开始。"
@@ -151,7 +162,11 @@ class Workspace:
             folder.mkdir(parents=True, exist_ok=True)
         with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                for table in DERIVED:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
             db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -229,30 +244,109 @@ class Workspace:
         with self.connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM uploads WHERE kind = ?", (kind,)).fetchone()[0])
 
+    def remove_upload(self, upload: Upload) -> None:
+        """An upload gone: its row, its file and its cached outcome (an unpacked zip, once its members are in)."""
+        with self.connect() as db:
+            db.execute("DELETE FROM uploads WHERE id = ?", (upload.id,))
+            db.execute("DELETE FROM outcomes WHERE upload_id = ?", (upload.id,))
+        upload.path.unlink(missing_ok=True)
+
+    # Notes: what an upload told the user (an archive that could not be unpacked, ...)
+
+    def add_note(self, kind: str, message: str) -> None:
+        with self.connect() as db:
+            db.execute("INSERT INTO notes (kind, message, created) VALUES (?, ?, ?)", (kind, message, now()))
+
+    def notes(self, kind: str) -> list[str]:
+        with self.connect() as db:
+            rows = db.execute("SELECT message FROM notes WHERE kind = ? ORDER BY id", (kind,)).fetchall()
+        return [message for (message,) in rows]
+
+    # The read outcome of each upload, so a new upload reads only the new files
+
+    def outcomes(self) -> dict[str, tuple[str, bytes]]:
+        """Every cached outcome: upload id → (content hash, the pickled outcome)."""
+        with self.connect() as db:
+            rows = db.execute("SELECT upload_id, hash, data FROM outcomes").fetchall()
+        return {upload_id: (digest, bytes(data)) for upload_id, digest, data in rows}
+
+    def store_outcomes(self, outcomes: Sequence[tuple[str, str, bytes]]) -> None:
+        """``(upload id, content hash, pickled outcome)`` for each newly read upload."""
+        with self.connect() as db:
+            db.executemany("INSERT OR REPLACE INTO outcomes (upload_id, hash, data) VALUES (?, ?, ?)", outcomes)
+
     # Results
 
-    def replace_results(self, rows: Sequence[ResultRow], problems: Sequence[ProblemRow]) -> None:
-        """The results index of the latest reading, in one transaction: a window never sees half of it."""
+    def replace_results(
+        self, rows: Sequence[ResultRow], problems: Sequence[ProblemRow], details: Sequence[bytes] | None = None
+    ) -> None:
+        """The results index of the latest reading, in one transaction: a window never sees half of it.
+
+        ``details``, one per row, is the row's whole result (pickled) for the detail view.
+        """
+        blobs = list(details) if details is not None else [None] * len(rows)
         with self.connect() as db:
             db.execute("DELETE FROM results")
             db.execute("DELETE FROM problems")
             db.executemany(
                 "INSERT INTO results (rubric_id, rank, source, applicant, format, total, eligibility, seal, problems,"
-                " cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*r.index_values(), json.dumps(r.cells, ensure_ascii=False)) for r in rows],
+                " cells, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (*r.index_values(), json.dumps(r.cells, ensure_ascii=False), blob)
+                    for r, blob in zip(rows, blobs, strict=True)
+                ],
             )
             db.executemany(
                 "INSERT INTO problems (source, rubric, applicant, message) VALUES (?, ?, ?, ?)",
                 [(p.source, p.rubric, p.applicant, p.message) for p in problems],
             )
 
-    def results(self, rubric_id: str, *, only_problems: bool = False, order: str = "rank") -> list[ResultRow]:
+    def results(
+        self,
+        rubric_id: str,
+        *,
+        only_problems: bool = False,
+        order: str = "rank",
+        filters: dict[str, str] | None = None,
+    ) -> list[ResultRow]:
+        """One rubric's rows, those with problems only or with the given values of :data:`FILTERS`, in ``order``."""
         where = "rubric_id = ?" + (" AND problems != ''" if only_problems else "")
+        values: list[Any] = [rubric_id]
+        for column, value in (filters or {}).items():
+            if column in FILTERS and value:
+                where += f" AND {column} = ?"
+                values.append(value)
+        order_by = RESULT_ORDERS[order] if order in RESULT_ORDERS else RESULT_ORDERS["rank"]
         with self.connect() as db:
             rows = db.execute(
-                f"SELECT {RESULT_COLUMNS} FROM results WHERE {where} ORDER BY {RESULT_ORDERS[order]}", (rubric_id,)
+                f"SELECT {RESULT_COLUMNS} FROM results WHERE {where} ORDER BY {order_by}", values
             ).fetchall()
         return [result_row(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each rubric has."""
+        with self.connect() as db:
+            rows = db.execute("SELECT rubric_id, COUNT(*) FROM results GROUP BY rubric_id").fetchall()
+        return {rubric_id: int(count) for rubric_id, count in rows}
+
+    def choices(self, rubric_id: str) -> dict[str, list[str]]:
+        """Each filter column's distinct values in one rubric's rows, for the filter menus."""
+        with self.connect() as db:
+            return {
+                column: [
+                    value
+                    for (value,) in db.execute(
+                        f"SELECT DISTINCT {column} FROM results WHERE rubric_id = ? ORDER BY {column}", (rubric_id,)
+                    )
+                ]
+                for column in FILTERS
+            }
+
+    def detail(self, result_id: int) -> bytes | None:
+        """The row's whole result, pickled, as :meth:`replace_results` stored it."""
+        with self.connect() as db:
+            row = db.execute("SELECT detail FROM results WHERE id = ?", (result_id,)).fetchone()
+        return bytes(row[0]) if row and row[0] is not None else None
 
     def result(self, result_id: int) -> ResultRow | None:
         with self.connect() as db:
@@ -272,7 +366,22 @@ RESULT_ORDERS = {
     "total": "total IS NULL, total DESC, source",
     "source": "source",
     "applicant": "applicant, source",
+    "eligibility": "eligibility, rank = 0, rank, source",
+    "seal": "seal, rank = 0, rank, source",
+    "format": "format, rank = 0, rank, source",
+    "problems": "problems = '', rank = 0, rank, source",
 }
+FILTERS = ("eligibility", "seal", "format")
+"""The columns the results table filters on by value (申报资格, 印章/电子签章, 格式)."""
+
+
+def file_hash(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def result_row(row: tuple[Any, ...]) -> ResultRow:

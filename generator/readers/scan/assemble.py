@@ -6,6 +6,11 @@ group in reading order: files in the order given, pages in file order, each
 page 1 opening an application and each next page joining the open
 application of its rubric that waits for it.  A missing page, a page seen
 twice and a page without a readable code are problems naming file and page.
+Blank forms of one rubric scanned interleaved (A1, B1, A2, B2) cannot be told
+apart: when the blank applications of a rubric in a file come out incomplete
+or out of order, every blank application of that rubric in that file says its
+pages may be mixed up.  A file whose content is the same as an earlier one's
+(the same scan copied into two folders) is a repeat, not more applications.
 
 Nothing is read from handwriting: a paper application's result has its
 rubric, roster key, seal call and the crops to key; its scores and header
@@ -27,6 +32,14 @@ UNCLEAR_SEAL = "印章无法判断：请查看报告中的盖章处截图，并�
 GREY_SEAL = "印章无法判断：扫描件为黑白（灰度），看不出印章颜色；请查看盖章处截图并在 录入表.xlsx 中确认。"
 SEAL_PROBLEMS = frozenset({NO_SEAL, UNCLEAR_SEAL, GREY_SEAL})
 MISSING_PAGES = "纸质表格缺少第"
+INTERLEAVED = (
+    "本文件中同一评分表的空白表格不止一份，且页序不连续（缺页或顺序打乱），无法确定各页属于哪一份，"
+    "页的归属和盖章判断可能有误；请核对扫描件，并把每位申报人的表格按页序分开扫描。"
+)
+
+
+def same_file(repeat: str, first: str) -> str:
+    return f"扫描件重复：{repeat} 与 {first} 内容完全相同，只按 {first} 计入一次；请删除重复的文件。"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,7 @@ class Application:
     roster_key: str
     pages: dict[int, FoundPage] = field(default_factory=dict)
     repeats: list[FoundPage] = field(default_factory=list)
+    interleaved: bool = False
 
     def add(self, page: FoundPage) -> None:
         assert page.reading.code is not None
@@ -61,6 +75,17 @@ class Application:
 
     def waits_for(self, number: int) -> bool:
         return number not in self.pages and all(n in self.pages for n in range(1, number))
+
+    @property
+    def in_order(self) -> bool:
+        """Every page found once, none missing (pages joined in order, none skipped)."""
+        first = next(iter(self.pages.values()), None)
+        count = first.reading.code.pages if first is not None and first.reading.code is not None else 0
+        return not self.repeats and set(self.pages) == set(range(1, count + 1))
+
+    @property
+    def sources(self) -> set[str]:
+        return {page.file.source for page in (*self.pages.values(), *self.repeats)}
 
 
 def page_place(source: str, number: int) -> str:
@@ -91,7 +116,34 @@ def group_pages(files: Sequence[ScannedFile]) -> list[Application]:
                 open_blank[code.rubric_id] = current
                 applications.append(current)
             current.add(page)
+    _mark_interleaved([a for a in applications if not a.roster_key])
     return applications
+
+
+def _mark_interleaved(blank: Sequence[Application]) -> None:
+    """Mark every blank application of a rubric in a file where that rubric's blank applications (more than
+    one) came out incomplete or out of order: their pages may belong to one another."""
+    by_place: dict[tuple[str, str], list[Application]] = {}
+    for application in blank:
+        for source in application.sources:
+            by_place.setdefault((application.rubric_id, source), []).append(application)
+    for group in by_place.values():
+        if len(group) > 1 and not all(a.in_order for a in group):
+            for application in group:
+                application.interleaved = True
+
+
+def distinct_files(files: Sequence[ScannedFile]) -> tuple[list[ScannedFile], list[FormResult]]:
+    """The files, each content once, and a problem for each later file with an earlier one's content."""
+    first: dict[str, ScannedFile] = {}
+    kept, repeats = [], []
+    for file in files:
+        if file.digest in first:
+            repeats.append(unreadable(file.source, same_file(file.source, first[file.digest].source), "scan"))
+        else:
+            first[file.digest] = file
+            kept.append(file)
+    return kept, repeats
 
 
 def page_problems(files: Sequence[ScannedFile]) -> list[FormResult]:
@@ -143,6 +195,8 @@ def _page_notes(application: Application, rubric: Rubric) -> list[str]:
         assert repeat.reading.code is not None
         first = application.pages[repeat.reading.code.page]
         problems.append(f"第 {repeat.reading.code.page} 页出现两次：{first.where} 与 {repeat.where}；只采用了前者。")
+    if application.interleaved:
+        problems.append(INTERLEAVED)
     if application.fingerprint != rubric.fingerprint:
         problems.append(
             f"这份纸质表格按另一版本的“{rubric.name}”评分标准印制（版本指纹 {application.fingerprint}，"
@@ -189,6 +243,8 @@ def application_result(application: Application, rubrics: RubricSet) -> FormResu
 
 
 def assemble(files: Sequence[ScannedFile], rubrics: RubricSet) -> list[FormResult]:
-    """One result per paper application found in ``files``, then one per file or page that failed."""
-    applications = [application_result(a, rubrics) for a in group_pages(files)]
-    return [*applications, *page_problems(files)]
+    """One result per paper application found in ``files``, then one per file or page that failed, then one
+    per file repeating an earlier file's content."""
+    distinct, repeats = distinct_files(files)
+    applications = [application_result(a, rubrics) for a in group_pages(distinct)]
+    return [*applications, *page_problems(distinct), *repeats]

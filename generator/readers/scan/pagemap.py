@@ -103,7 +103,9 @@ def map_page(image: Image.Image) -> PageMap:
     """The page's code and transform; raises :class:`NoPageCode` when no code of ours is readable."""
     import zxingcpp
 
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    grey = image if image.mode == "L" else image.convert("L")  # zxing reads luminance: a quarter of an RGB copy
+    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    del grey
     ours = [(parse_page_code(symbol.text), symbol) for symbol in found if symbol.valid]
     ours = [(code, symbol) for code, symbol in ours if code is not None]
     if not ours:

@@ -20,7 +20,7 @@ from generator.layout.geometry import FieldBox, FormGeometry, form_geometry
 from generator.model.pagecode import PageCode
 from generator.model.rubric import Rubric, RubricSet
 from generator.readers.limits import time_is_up
-from generator.readers.results import Crop, FormResult, SealState
+from generator.readers.results import Crop, CropKind, FormResult, SealState
 from generator.readers.scan.pagemap import NoPageCode, PageMap, map_page
 from generator.readers.scan.raster import PageImage, ScanFileError, image_pages, pdf_pages
 from generator.readers.scan.seal import measure_seal
@@ -31,6 +31,7 @@ THUMB_WIDTH = 240
 JPEG_QUALITY = 72
 GIVE_UP_PAGES = 10
 GIVE_UP = f"前 {GIVE_UP_PAGES} 页都没有表格页码二维码，这不像是评分表的扫描件；其余页未读取。"
+PAGE_FAILED = "读取这一页时出错（图片可能过大、超出内存上限或数据异常），这一页未读取；请重新扫描这一页后再读取。"
 
 
 def out_of_time(first_unread: int) -> str:
@@ -70,16 +71,18 @@ class ScannedFile:
     form: FormResult | None = None
 
 
-def jpeg_crop(image: Image.Image, name: str, label: str, grey: bool = True) -> Crop:
+def jpeg_crop(image: Image.Image, name: str, label: str, grey: bool = True, kind: CropKind = "field") -> Crop:
     out = io.BytesIO()
     (image.convert("L") if grey else image.convert("RGB")).save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return Crop(name, label, out.getvalue(), image.width, image.height)
+    return Crop(name, label, out.getvalue(), image.width, image.height, kind)
 
 
 def thumbnail(image: Image.Image, number: int) -> Crop:
-    small = image.copy()
+    """The page small, for the report; averaged down by a whole factor first, not copied at full size."""
+    factor = max(1, min(image.width // THUMB_WIDTH, image.height // (THUMB_WIDTH * 2)))
+    small = image.reduce(factor)
     small.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-    return jpeg_crop(small, f"page-{number}", f"第 {number} 页", grey=False)
+    return jpeg_crop(small, f"page-{number}", f"第 {number} 页", grey=False, kind="page")
 
 
 @lru_cache(maxsize=16)
@@ -113,7 +116,7 @@ def read_page(image: Image.Image, number: int, rubrics: RubricSet) -> PageReadin
     if code.page != code.pages:
         return reading
     seal = measure_seal(image, page, geometry.seal_area().box)
-    seal_crop = jpeg_crop(seal.crop, "seal", "盖章处", grey=False)
+    seal_crop = jpeg_crop(seal.crop, "seal", "盖章处", grey=False, kind="seal")
     return replace(reading, seal=seal.state, red_mm2=seal.red_mm2, colour=seal.colour, seal_crop=seal_crop)
 
 
@@ -123,11 +126,14 @@ def read_scan(
     """Read every page of a scan file (a PDF of page images when ``pdf``, else an image file); of a PDF
     holding a filled ``form``, read ``only`` its other pages."""
     digest = hashlib.sha256(data).hexdigest()[:12]
+    pages: list[PageReading] = []
     try:
-        pages = tuple(_readings(pdf_pages(data, only) if pdf else image_pages(data), rubrics))
-        return ScannedFile(source, digest, pages, form=form)
-    except ScanFileError as exc:
+        pages.extend(_readings(pdf_pages(data, only) if pdf else image_pages(data), rubrics))
+    except ScanFileError as exc:  # the file cannot be opened at all
         return ScannedFile(source, digest, problem=str(exc), form=form)
+    except Exception:  # raster keeps a page's failure to the page; should anything else escape, keep what was read
+        pages.append(PageReading(pages[-1].number + 1 if pages else 1, problem=PAGE_FAILED))
+    return ScannedFile(source, digest, tuple(pages), form=form)
 
 
 def _readings(pages: Iterator[PageImage], rubrics: RubricSet) -> Iterator[PageReading]:
@@ -140,7 +146,10 @@ def _readings(pages: Iterator[PageImage], rubrics: RubricSet) -> Iterator[PageRe
         if page.image is None:
             yield PageReading(page.number, problem=page.problem)
             continue
-        reading = read_page(page.image, page.number, rubrics)
+        try:
+            reading = read_page(page.image, page.number, rubrics)
+        except Exception:  # zxing-cpp's TypeError when out of memory, a decoder's error mid-page, …
+            reading = PageReading(page.number, problem=PAGE_FAILED)
         found = found or reading.code is not None
         yield reading
         if not found and page.number >= GIVE_UP_PAGES:

@@ -36,6 +36,15 @@ GREY_CORE_MM = 4.0
 """How far inside the seal area's edges the greyscale check looks, clear of its dashed edges."""
 GREY_SPREAD = 6.0
 """Mean channel difference below which an image has no colour (a greyscale scan)."""
+COLOUR_SAMPLE = (200, 280)
+"""The size a page is averaged down to when looking for colour: an A4 page's shape at about 1 mm a pixel,
+fine enough for a 40 mm seal, coarse enough to average scanner noise and colour fringes away."""
+RED_MIN = 110
+"""The least red level of stamp ink: darker reds are black or brown ink, shadows, JPEG fringes."""
+RED_LEAD = 40
+"""How far red must lead both green and blue: orange-ish paper, skin tones in photos and colour noise lead less."""
+RED_SATURATION = 4
+"""Red must lead the weaker of green and blue by at least 1/this of itself: pale pinks and greys are not ink."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +58,14 @@ class SealReading:
 
 
 def has_colour(image: Image.Image) -> bool:
-    """Whether the image holds colour at all (a greyscale scan saved as RGB does not)."""
-    small = np.asarray(image.convert("RGB").resize((200, 280), Image.Resampling.BOX), dtype=np.int16)
+    """Whether the image holds colour at all (a greyscale scan saved as RGB does not).
+
+    The page is averaged down by a whole factor first (:meth:`Image.reduce`): no full-size copy is made.
+    """
+    factor = max(1, min(image.width // COLOUR_SAMPLE[0], image.height // COLOUR_SAMPLE[1]))
+    reduced = image.reduce(factor)
+    sample = (reduced if reduced.mode == "RGB" else reduced.convert("RGB")).resize(COLOUR_SAMPLE, Image.Resampling.BOX)
+    small = np.asarray(sample, dtype=np.int16)
     spread = np.abs(small[..., 0] - small[..., 1]) + np.abs(small[..., 1] - small[..., 2])
     return float(np.percentile(spread, 99.5)) > GREY_SPREAD
 
@@ -59,7 +74,7 @@ def red_mask(pixels: np.ndarray) -> np.ndarray:
     """Pixels of stamp ink: red well above both green and blue, and clearly saturated."""
     r, g, b = (pixels[..., n].astype(np.int16) for n in range(3))
     top = np.maximum(g, b)
-    return (r >= 110) & (r - top >= 40) & ((r - np.minimum(g, b)) * 4 >= r)
+    return (r >= RED_MIN) & (r - top >= RED_LEAD) & ((r - np.minimum(g, b)) * RED_SATURATION >= r)
 
 
 def measure_seal(image: Image.Image, page: PageMap, area: Box) -> SealReading:

@@ -64,3 +64,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const zone = document.getElementById("drop");
   if (form && zone) dropUploads(form, zone);
 });
+
+// 回收页的筛选：改变一个选项就立即筛选。
+document.addEventListener("DOMContentLoaded", () => {
+  const filters = document.getElementById("filters");
+  if (!filters) return;
+  filters.querySelectorAll("select, input[type=checkbox]").forEach((field) => {
+    field.addEventListener("change", () => filters.submit());
+  });
+});
