@@ -92,6 +92,13 @@ def loopback_server() -> Iterator[tuple[str, dict[str, bytes]]]:
         thread.join()
 
 
+FOCUSED = """el => new Promise(done => {
+    const wait = () => (document.activeElement === el ? done() : setTimeout(wait, 20));
+    wait();
+})"""
+"""Resolves once the box has the focus: keys typed before that would go elsewhere."""
+
+
 @dataclass
 class FormPage:
     """A form open in the pdf.js harness page."""
@@ -107,13 +114,14 @@ class FormPage:
         return list(self.page.evaluate("window.harness.alerts"))
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until the sandbox has finished: the boxes and alerts stop changing."""
+        """Wait until the sandbox has finished: the boxes and alerts stop changing for half a second
+        (a loaded machine's sandbox can lag a commit by more than a few polls)."""
         deadline = time.monotonic() + timeout
         last, stable = None, 0
         while time.monotonic() < deadline:
             state = self.page.evaluate("[window.harness.values(), window.harness.alerts.length]")
             stable = stable + 1 if state == last else 0
-            if stable >= 3:
+            if stable >= 8:
                 return
             last = state
             self.page.wait_for_timeout(60)
@@ -126,6 +134,7 @@ class FormPage:
         """Click a box, select what it holds, type ``text`` and leave it with Tab (the commit)."""
         box = self.box(name)
         box.click()
+        box.evaluate(FOCUSED)
         self.page.keyboard.press("Control+A")
         self.page.keyboard.type(text, delay=20)
         self.page.keyboard.press("Tab")

@@ -28,6 +28,7 @@ from generator.textrender import environment
 from generator.web import pipelines
 from generator.web.distribute_pages import DistributePages
 from generator.web.jobs import JobRunner
+from generator.web.keying_pages import KeyingPages
 from generator.web.security import Guard, csrf_token, refusal
 from generator.web.workspace import FILTERS, RESULT_ORDERS, OutsideWorkspace, Workspace
 
@@ -44,7 +45,7 @@ PAGES = (
     ("keying", "录入"),
     ("roster", "名单核对"),
 )
-LATER = {"keying": "录入"}
+LATER: dict[str, str] = {}
 JOB_NAMES = {pipelines.BUILD: "生成空白表格", pipelines.READ: "读取交回的表格", pipelines.ARCHIVE: "生成评审档案"}
 
 
@@ -80,6 +81,7 @@ class App:
             Route("/returns/archive/{name}", self.archive_file),
             Route("/jobs/{job_id}", self.job_status),
             *DistributePages(self).routes(),
+            *KeyingPages(self).routes(),
             *(Route(f"/{name}", functools.partial(self.later, name)) for name in LATER),
             Mount("/static", StaticFiles(directory=bundled_templates() / "web" / "static"), name="static"),
         ]

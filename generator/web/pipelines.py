@@ -132,7 +132,10 @@ def upload_results(
         ]
         workspace.store_outcomes(fresh)
         outcomes.update((upload.id, o) for (upload, _), o in zip(todo, read, strict=True))
-    return combine([outcomes[upload.id] for upload in uploads], rubrics)
+    from generator.web.keying_pages import keyed_outcome
+
+    keyed = keyed_outcome(workspace, rubrics)  # what was keyed in the 录入 page, applied like a keying workbook
+    return combine([*(outcomes[upload.id] for upload in uploads), *([keyed] if keyed else [])], rubrics)
 
 
 def seal_summary(result: FormResult) -> str:
