@@ -152,3 +152,40 @@ def test_the_archive_download_is_a_pdf(client: TestClient, workspace: Path, retu
     pdf = client.get(links[0])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get("/returns/archive/..%2Fstate.sqlite3").status_code == 404
+
+
+def test_the_report_files_follow_the_results(client: TestClient, workspace: Path, returns: list[Path]) -> None:
+    upload(client, workspace, [(p.name, p.read_bytes()) for p in returns[:2]])
+    assert len(applicants(client.get("/returns").text)) == 2, "the results show once the reading is done"
+    wait_for(workspace, "report")
+    links = re.findall(r'href="(/returns/download/[^"]+)"', client.get("/returns").text)
+    assert any(link.endswith(".xlsx") for link in links) and any(link.endswith(".csv") for link in links)
+    assert client.get(links[0]).status_code == 200
+
+
+def test_an_interrupted_reading_is_resumed_after_a_restart(
+    workspace: Path, returns: list[Path], rubric_set: RubricSet
+) -> None:
+    with TestClient(create_app(workspace, TOKEN, rubric_set), base_url=BASE) as client:
+        client.get(f"/?token={TOKEN}")
+        upload(client, workspace, [(p.name, p.read_bytes()) for p in returns[:2]])
+    state = Workspace(workspace)  # the server stopped while reading a third upload
+    state.add_upload("returns", returns[2].name, iter([returns[2].read_bytes()]))
+    stopped = state.create_job("read")
+    state.update_job(stopped, state="running", done=1, total=3)
+    with TestClient(create_app(workspace, "a new token", rubric_set), base_url=BASE) as client:
+        client.get("/?token=a new token")
+        page = client.get("/returns").text
+        assert "已中断" in page and f'action="/jobs/{stopped}/resume?csrf=' in page and "继续" in page
+        new_csrf = csrf_token("a new token")
+        assert client.post(f"/jobs/{stopped}/resume").status_code == 403, "CSRF checked"
+        assert client.post(f"/jobs/{stopped}/resume?csrf={new_csrf}").status_code == 200
+        wait_for(workspace, "read")
+        assert sorted(applicants(client.get("/returns").text)) == ["张三", "李四", "王五"]
+        old = state.job(stopped)
+        assert old is not None and old.state == "resumed"
+        again = client.post(f"/jobs/{stopped}/resume?csrf={new_csrf}")
+        assert again.status_code == 400 and "不能继续" in again.text
+        done = state.latest_job("read")
+        assert done is not None and done.id != stopped
+        assert client.post(f"/jobs/{done.id}/resume?csrf={new_csrf}").status_code == 400, "only interrupted jobs"

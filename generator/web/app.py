@@ -7,6 +7,7 @@ Pages are Jinja2 templates from ``templates/web/``; static files from
 from __future__ import annotations
 
 import functools
+import hashlib
 import pickle
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,16 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from generator.errors import UserError
 from generator.model.rubric import RubricSet
 from generator.readers.results import Crop, FormResult
 from generator.resources import bundled_templates, template_dirs
 from generator.textrender import environment
 from generator.web import pipelines
 from generator.web.distribute_pages import DistributePages
-from generator.web.jobs import JobRunner
+from generator.web.jobs import JobRunner, Work
 from generator.web.keying_pages import KeyingPages
-from generator.web.security import Guard, csrf_token, refusal
+from generator.web.security import Guard, cookie_name, csrf_token, refusal
 from generator.web.workspace import FILTERS, RESULT_ORDERS, OutsideWorkspace, Workspace
 
 MAX_BODY = 512 * 1024 * 1024
@@ -46,7 +48,23 @@ PAGES = (
     ("roster", "名单核对"),
 )
 LATER: dict[str, str] = {}
-JOB_NAMES = {pipelines.BUILD: "生成空白表格", pipelines.READ: "读取交回的表格", pipelines.ARCHIVE: "生成评审档案"}
+JOB_NAMES = {
+    pipelines.BUILD: "生成空白表格",
+    pipelines.READ: "读取交回的表格",
+    pipelines.REPORT: "生成汇总文件",
+    pipelines.ARCHIVE: "生成评审档案",
+    pipelines.COLLECT: "从邮箱收取",
+}
+JOB_PAGES = {
+    pipelines.BUILD: "/forms",
+    pipelines.READ: "/returns",
+    pipelines.REPORT: "/returns",
+    pipelines.ARCHIVE: "/returns",
+    pipelines.COLLECT: "/returns",
+}
+"""The page each kind of job shows on, where resuming one goes back to."""
+IMAP_FIELDS = ("host", "port", "security", "user", "folder")
+IMAP_DEFAULTS = {"security": "ssl", "folder": "INBOX"}
 
 
 class App:
@@ -58,10 +76,13 @@ class App:
         self.csrf = csrf_token(token)
         self.jobs = JobRunner(workspace)
         self.templates = environment(template_dirs())
+        self.imap_passwords: dict[str, str] = {}
+        """The IMAP password by session, in memory only (as the SMTP one of 发放)."""
+        self.register_resumable()
 
     def page(self, template: str, active: str, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(f"web/{template}").render(
-            pages=PAGES, active=active, csrf=self.csrf, job_names=JOB_NAMES, **context
+            pages=PAGES, active=active, csrf=self.csrf, job_names=JOB_NAMES, resumable=self.jobs.restarts, **context
         )
         return HTMLResponse(html)
 
@@ -79,7 +100,9 @@ class App:
             Route("/returns/download/{name}", self.report_file),
             Route("/returns/archive", self.archive, methods=["POST"]),
             Route("/returns/archive/{name}", self.archive_file),
+            Route("/returns/mailbox", self.collect, methods=["POST"]),
             Route("/jobs/{job_id}", self.job_status),
+            Route("/jobs/{job_id}/resume", self.resume_job, methods=["POST"]),
             *DistributePages(self).routes(),
             *KeyingPages(self).routes(),
             *(Route(f"/{name}", functools.partial(self.later, name)) for name in LATER),
@@ -119,6 +142,9 @@ class App:
             "returns",
             uploads=workspace.count_uploads(pipelines.RETURNS),
             job=workspace.latest_job(pipelines.READ),
+            report_job=workspace.latest_job(pipelines.REPORT),
+            collect_job=workspace.latest_job(pipelines.COLLECT),
+            imap=self.imap_form(request),
             archive_job=archive_job,
             counts={r.id: counts.get(r.id, 0) for r in self.rubrics},
             rubrics=list(self.rubrics),
@@ -160,8 +186,89 @@ class App:
         return RedirectResponse("/returns", status_code=303)
 
     def start_reading(self) -> None:
+        self.jobs.submit(pipelines.READ, self.reading())
+
+    def reading(self) -> Work:
+        """Read the uploads; once their results are in the table, the report files are written by a job of their own."""
         workspace, rubrics = self.workspace, self.rubrics
-        self.jobs.submit(pipelines.READ, lambda progress: pipelines.read_uploaded(workspace, rubrics, progress))
+
+        def reports(tabulation: Any) -> None:
+            write = pipelines.write_report_files
+            self.jobs.submit(pipelines.REPORT, lambda progress: write(workspace, rubrics, progress, tabulation))
+
+        return lambda progress: pipelines.read_uploaded(workspace, rubrics, progress, reports)
+
+    def session(self, request: Request) -> str:
+        """Who is asking: a digest of the token cookie (or of the token given in the address), as 发放 tells them."""
+        server = request.scope.get("server")
+        token = request.cookies.get(cookie_name(server[1])) if server else None
+        token = token or request.query_params.get("token") or ""
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def imap_form(self, request: Request) -> dict[str, str]:
+        values = {name: self.workspace.setting(f"imap_{name}") or IMAP_DEFAULTS.get(name, "") for name in IMAP_FIELDS}
+        return {**values, "has_password": "1" if self.imap_passwords.get(self.session(request)) else ""}
+
+    def imap_settings(self, request: Request) -> pipelines.TypedImap:
+        """The saved mailbox settings with this session's password; Chinese errors when incomplete."""
+        values = {name: self.workspace.setting(f"imap_{name}") for name in IMAP_FIELDS}
+        if not values["host"]:
+            raise UserError("请填写 IMAP 服务器地址。")
+        try:
+            port = int(values["port"]) if values["port"] else 0
+        except ValueError:
+            raise UserError("端口必须是数字。") from None
+        security = values["security"] if values["security"] in ("ssl", "starttls", "none") else "ssl"
+        settings = pipelines.TypedImap(
+            host=values["host"],
+            user=values["user"],
+            port=port,
+            security=security,  # type: ignore[arg-type]
+            folder=values["folder"] or "INBOX",
+            typed=self.imap_passwords.get(self.session(request), ""),
+        )
+        settings.password()  # refuse before any work when the password is missing or would go unencrypted
+        return settings
+
+    def collecting(self, request: Request) -> Work:
+        settings, workspace = self.imap_settings(request), self.workspace
+        return lambda progress: pipelines.collect_mail(workspace, settings, progress, then=self.start_reading)
+
+    async def collect(self, request: Request) -> Response:
+        """Keep the mailbox settings (the password in memory only) and collect from the mailbox in the background."""
+        try:
+            async with request.form(max_files=0, max_fields=20) as form:
+                values = {name: str(form.get(name, "")).strip() for name in IMAP_FIELDS}
+                password = str(form.get("password", ""))
+        except HTTPException:
+            return refusal(400, "提交的内容无法解析，请刷新页面后重试。")
+        self.workspace.set_settings({f"imap_{name}": value for name, value in values.items()})
+        if password:
+            self.imap_passwords[self.session(request)] = password
+        try:
+            work = self.collecting(request)
+        except UserError as exc:
+            return refusal(400, str(exc))
+        self.jobs.submit(pipelines.COLLECT, work)
+        return RedirectResponse("/returns", status_code=303)
+
+    def register_resumable(self) -> None:
+        """The kinds of job a 继续 button starts again after a restart interrupted them."""
+        workspace, rubrics, jobs = self.workspace, self.rubrics, self.jobs
+        jobs.resumable(pipelines.BUILD, lambda _: lambda p: pipelines.build_blank(workspace, rubrics, p))
+        jobs.resumable(pipelines.READ, lambda _: self.reading())
+        jobs.resumable(pipelines.REPORT, lambda _: lambda p: pipelines.write_report_files(workspace, rubrics, p))
+        jobs.resumable(pipelines.ARCHIVE, lambda _: lambda p: pipelines.write_archive(workspace, rubrics, p))
+        jobs.resumable(pipelines.COLLECT, self.collecting)
+
+    async def resume_job(self, request: Request) -> Response:
+        """The 继续 button of an interrupted job: the same kind of job again, going on from where it stopped."""
+        job = self.workspace.job(request.path_params["job_id"])
+        try:
+            await run_in_threadpool(self.jobs.resume, request.path_params["job_id"], request)
+        except UserError as exc:
+            return refusal(400, str(exc))
+        return RedirectResponse(JOB_PAGES.get(job.kind, "/") if job else "/", status_code=303)
 
     def stored_result(self, result_id: int) -> FormResult | None:
         """The whole result of a row, as the reading stored it (the row's detail)."""

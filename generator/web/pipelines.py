@@ -6,11 +6,13 @@ import dataclasses
 import pickle
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.atomic import atomic_output
+from generator.collect.settings import LOOPBACK_HOSTS, ImapSettings
 from generator.errors import UserError
 from generator.model.rubric import RubricSet
 from generator.readers.results import FormResult
@@ -23,12 +25,18 @@ if TYPE_CHECKING:
 
 BUILD = "build"
 READ = "read"
+REPORT = "report"
+"""The job writing the report files of a reading, queued once its results are in the table."""
 ARCHIVE = "archive"
+COLLECT = "collect"
+"""The job collecting the returns out of the office's mailbox."""
 RETURNS = "returns"
 """The upload kind of returned forms."""
 BLANK_ZIP = f"{OUTPUTS}/空白表格/空白表格.zip"
 REPORTS = f"{OUTPUTS}/汇总"
 ARCHIVES = f"{OUTPUTS}/评审档案"
+MAILBOX = f"{OUTPUTS}/邮件回收"
+"""Where the mailbox collection saves the returns and keeps its ledger (回收记录.jsonl)."""
 
 
 def build_blank(workspace: Workspace, rubrics: RubricSet, progress: Progress) -> str:
@@ -45,18 +53,25 @@ def build_blank(workspace: Workspace, rubrics: RubricSet, progress: Progress) ->
     return BLANK_ZIP
 
 
-def read_uploaded(workspace: Workspace, rubrics: RubricSet, progress: Progress) -> str:
-    """Read the uploads not read before, tabulate all of them, write the reports and index the results.
+def read_uploaded(
+    workspace: Workspace,
+    rubrics: RubricSet,
+    progress: Progress,
+    reports: Callable[[Tabulation], object] | None = None,
+) -> str:
+    """Read the uploads not read before, tabulate all of them, index the results and write the reports.
 
     Each upload's outcome (what :func:`~generator.readers.batch.read_batch` gave for its file) is cached
     under its id and content hash, so only new or changed uploads are read; paper applications, grouped
     across files, are put together again from all the outcomes (:func:`~generator.readers.paper.combine`).
+
+    The results table the page shows is replaced as soon as the tabulation is done; the report files
+    (xlsx, csv, html) are then written by ``reports`` (the app queues them as a job of their own, so the
+    results show without waiting for them), or here when it is None.
     """
-    from generator.reports.outputs import write_reports
     from generator.reports.tabulate import applicant_text
 
     tabulation = tabulate_uploads(workspace, rubrics, progress)
-    write_reports(tabulation, workspace.inside(REPORTS))
     rows: list[ResultRow] = []
     details: list[bytes] = []
     for table in tabulation.tables:
@@ -80,6 +95,24 @@ def read_uploaded(workspace: Workspace, rubrics: RubricSet, progress: Progress) 
             details.append(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
     problems = [ProblemRow(p.source, p.rubric, p.applicant, p.message) for p in tabulation.problems]
     workspace.replace_results(rows, problems, details)
+    if reports is None:
+        write_report_files(workspace, rubrics, None, tabulation)
+    else:
+        reports(tabulation)
+    return REPORTS
+
+
+def write_report_files(
+    workspace: Workspace, rubrics: RubricSet, progress: Progress | None = None, tabulation: Tabulation | None = None
+) -> str:
+    """The report files of the uploads' results (``tabulation``, or tabulated again from the cached outcomes)."""
+    from generator.reports.outputs import write_reports
+
+    if progress:
+        progress(0, 1)
+    write_reports(tabulation or tabulate_uploads(workspace, rubrics), workspace.inside(REPORTS))
+    if progress:
+        progress(1, 1)
     return REPORTS
 
 
@@ -106,7 +139,8 @@ def upload_results(
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[Upload, str]] = []
     for upload in uploads:
-        digest = file_hash(upload.path) if upload.path.is_file() else ""
+        # Stored files never change: the hash taken when the upload was written stands for its content.
+        digest = upload.hash or (file_hash(upload.path) if upload.path.is_file() else "")
         found = cached.get(upload.id)
         if found is not None and found[0] == digest:
             outcomes[upload.id] = pickle.loads(found[1])
@@ -200,3 +234,66 @@ def named(result: FormResult, names: dict[str, str]) -> FormResult:
         for stored, name in names.items():
             source = source.replace(stored, name)
     return dataclasses.replace(result, source=source)
+
+
+@dataclass(frozen=True, slots=True)
+class TypedImap(ImapSettings):
+    """The collector's IMAP settings whose :meth:`password` is the one typed in the 回收 page (kept in memory only),
+    checked as the collector checks it; left out of ``repr`` so that no log or traceback shows it."""
+
+    typed: str = field(default="", repr=False, compare=False)
+
+    def password(self) -> str:
+        if not self.user:
+            raise UserError("需要 IMAP 登录用户名：请在“回收”页的邮箱设置中填写")
+        if not self.typed:
+            raise UserError("需要 IMAP 密码：请在“回收”页的邮箱设置中填写密码（密码只保存在本次运行的内存中）")
+        if self.security == "none" and self.host.lower() not in LOOPBACK_HOSTS:
+            raise UserError("拒绝在未加密的连接上发送密码：请把加密方式改为 SSL 或 STARTTLS")
+        return self.typed
+
+
+def collect_mail(
+    workspace: Workspace, settings: ImapSettings, progress: Progress, then: Callable[[], object] | None = None
+) -> str:
+    """Save the returns of the mailbox's new messages into :data:`MAILBOX` and make each saved file an upload.
+
+    The collector's ledger there makes a second run (or one resuming an interrupted job) read only the
+    messages not collected yet; a file saved but not yet made an upload (the server stopped in between) is
+    taken in by the next run.  ``then`` is called when new uploads came in (the app starts reading them).
+    What the collector found wrong is kept as notes of the 回收 page.
+    """
+    from generator.collect import collect_mailbox
+
+    out = workspace.inside(MAILBOX)
+    out.mkdir(parents=True, exist_ok=True)
+    run = collect_mailbox(settings, out, on_progress=progress)
+    added = take_collected(workspace, out)
+    for message in run.messages:
+        for problem in message.problems:
+            workspace.add_note(RETURNS, f"邮件“{message.subject or message.where}”（{message.address}）：{problem}")
+    for trouble in run.troubles:
+        workspace.add_note(RETURNS, trouble)
+    if added and then is not None:
+        then()
+    if run.stopped:
+        raise UserError(f"收取邮件中途停止：{run.stopped}（已保存 {added} 个文件）")
+    return MAILBOX
+
+
+def take_collected(workspace: Workspace, out: Path) -> int:
+    """Every file the ledger in ``out`` says was saved and that is not an upload yet, added as one."""
+    from generator.collect import ledger_senders
+
+    taken = workspace.collected()
+    added = 0
+    for name in ledger_senders(out):
+        if name in taken:
+            continue
+        path = (out / name).resolve()
+        if not path.is_relative_to(out) or not path.is_file():
+            continue
+        upload = workspace.add_upload(RETURNS, path.name, iter([path.read_bytes()]))
+        workspace.mark_collected(name, upload.id)
+        added += 1
+    return added

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, stored TEXT NOT NULL, size INTEGER NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL, hash TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY, rubric_id TEXT NOT NULL, rank INTEGER NOT NULL, source TEXT NOT NULL,
@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS problems (
 CREATE TABLE IF NOT EXISTS outcomes (
     upload_id TEXT PRIMARY KEY, hash TEXT NOT NULL, data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS collected (file TEXT PRIMARY KEY, upload_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS web_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, message TEXT NOT NULL, created REAL NOT NULL
 );
@@ -56,8 +58,16 @@ SCHEMA_VERSION = 2
 dropped and rebuilt by the next reading — the uploads themselves are kept."""
 DERIVED = ("results", "problems", "outcomes")
 
-STATE_TEXT = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败", "interrupted": "已中断"}
-INTERRUPTED = "服务在任务完成前停止了，任务已中断；请重新开始。"
+STATE_TEXT = {
+    "queued": "排队中",
+    "running": "进行中",
+    "done": "已完成",
+    "failed": "失败",
+    "interrupted": "已中断",
+    "resumed": "已继续",
+}
+INTERRUPTED = "服务在任务完成前停止了，任务已中断；可以点“继续”接着完成。"
+RESUMED = "已在新的任务中继续。"
 
 
 class OutsideWorkspace(Exception):
@@ -100,6 +110,8 @@ class Upload:
     id: str
     name: str
     path: Path
+    hash: str = ""
+    """The SHA-256 of the stored bytes, taken as they were written (stored files never change); "" when unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +178,9 @@ class Workspace:
                 for table in DERIVED:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(uploads)")}
+            if "hash" not in columns:  # a workspace from before uploads kept their content hash
+                db.execute("ALTER TABLE uploads ADD COLUMN hash TEXT NOT NULL DEFAULT ''")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -206,6 +221,16 @@ class Workspace:
             ).fetchone()
         return Job(*row) if row else None
 
+    def claim_interrupted(self, job_id: str) -> Job | None:
+        """The interrupted job, now marked resumed (so it is resumed once); None when it is not interrupted."""
+        with self.connect() as db:
+            changed = db.execute(
+                "UPDATE jobs SET state = 'resumed', message = ? WHERE id = ? AND state = 'interrupted'",
+                (RESUMED, job_id),
+            ).rowcount
+            row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job(*row) if changed and row else None
+
     def interrupt_unfinished(self) -> None:
         """Jobs a previous server left queued or running: they say they were interrupted."""
         with self.connect() as db:
@@ -222,23 +247,25 @@ class Workspace:
         stored = f"{UPLOADS}/{upload_id}{stored_suffix(name)}"
         path = self.inside(stored)
         size = 0
+        digest = hashlib.sha256()
         with path.open("xb") as handle:
             for chunk in data:
                 size += len(chunk)
+                digest.update(chunk)
                 handle.write(chunk)
         shown = display_upload_name(name)
         with self.connect() as db:
             db.execute(
-                "INSERT INTO uploads (id, kind, name, stored, size, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (upload_id, kind, shown, stored, size, now()),
+                "INSERT INTO uploads (id, kind, name, stored, size, created, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (upload_id, kind, shown, stored, size, now(), digest.hexdigest()),
             )
-        return Upload(upload_id, shown, path)
+        return Upload(upload_id, shown, path, digest.hexdigest())
 
     def uploads(self, kind: str) -> list[Upload]:
         with self.connect() as db:
-            query = "SELECT id, name, stored FROM uploads WHERE kind = ? ORDER BY created"
+            query = "SELECT id, name, stored, hash FROM uploads WHERE kind = ? ORDER BY created"
             rows = db.execute(query, (kind,)).fetchall()
-        return [Upload(upload_id, name, self.inside(stored)) for upload_id, name, stored in rows]
+        return [Upload(upload_id, name, self.inside(stored), digest) for upload_id, name, stored, digest in rows]
 
     def count_uploads(self, kind: str) -> int:
         with self.connect() as db:
@@ -250,6 +277,31 @@ class Workspace:
             db.execute("DELETE FROM uploads WHERE id = ?", (upload.id,))
             db.execute("DELETE FROM outcomes WHERE upload_id = ?", (upload.id,))
         upload.path.unlink(missing_ok=True)
+
+    # Files the mailbox collection saved, once each is an upload
+
+    def collected(self) -> set[str]:
+        with self.connect() as db:
+            return {name for (name,) in db.execute("SELECT file FROM collected")}
+
+    def mark_collected(self, name: str, upload_id: str) -> None:
+        with self.connect() as db:
+            db.execute("INSERT OR REPLACE INTO collected (file, upload_id) VALUES (?, ?)", (name, upload_id))
+
+    # Settings the pages keep (never a password)
+
+    def setting(self, name: str) -> str:
+        with self.connect() as db:
+            row = db.execute("SELECT value FROM web_settings WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def set_settings(self, values: dict[str, str]) -> None:
+        with self.connect() as db:
+            db.executemany(
+                "INSERT INTO web_settings (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
 
     # Notes: what an upload told the user (an archive that could not be unpacked, ...)
 
