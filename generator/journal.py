@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 from filelock import FileLock, Timeout
 
@@ -34,6 +34,41 @@ def hold_lock(path: Path, busy: str, failed: str) -> FileLock:
     except OSError as exc:
         raise UserError(f"{failed}（{exc.strerror or exc}）") from None
     return lock
+
+
+class HeldJournal:
+    """A journal held open by one run: its lock (taken by the caller with :func:`hold_lock`) and,
+    once the first line is written, its append handle; closing releases both."""
+
+    def __init__(self, path: Path, lock: FileLock) -> None:
+        self.path = path
+        self._lock: FileLock | None = lock
+        self._handle: IO[str] | None = None
+        self._torn_at: int | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file and release the lock; harmless when already closed."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _append_handle(self) -> IO[str]:
+        """The handle lines are appended to, opened (a torn last line dropped) on first use."""
+        if self._lock is None:
+            raise ValueError(f"journal {self.path} is closed")  # a programming error: lines need the lock
+        if self._handle is None:
+            self._handle = open_for_append(self.path, self._torn_at)
+            self._torn_at = None
+        return self._handle
 
 
 def read_journal(path: Path, what: str, parse: Callable[[bytes], Entry | None]) -> tuple[list[Entry], int | None]:

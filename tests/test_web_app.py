@@ -9,6 +9,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,23 +69,32 @@ def filled_returns(rubric_set: RubricSet, folder: Path) -> list[Path]:
     return returns
 
 
-@pytest.fixture
-def server(tmp_path: Path, rubric_set: RubricSet) -> Iterator[str]:
-    """A real uvicorn server on a free port; yields the tokenised link the command prints."""
+@contextmanager
+def running_server(workspace: Path, rubric_set: RubricSet) -> Iterator[str]:
+    """A real uvicorn server on a free port, in a thread; yields its address."""
     import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen()
     port = sock.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "工作区", TOKEN, rubric_set), log_level="warning"))
+    instance = uvicorn.Server(uvicorn.Config(create_app(workspace, TOKEN, rubric_set), log_level="warning"))
     thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     wait_until(lambda: instance.started, 10)
-    yield f"http://127.0.0.1:{port}/?token={TOKEN}"
-    instance.should_exit = True
-    thread.join(10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, rubric_set: RubricSet) -> Iterator[str]:
+    """The tokenised link the command prints, to a real server."""
+    with running_server(tmp_path / "工作区", rubric_set) as address:
+        yield f"{address}/?token={TOKEN}"
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from generator.readers.keyed import keyed_fields
 from generator.web.app import create_app
 from generator.web.workspace import ResultRow, Workspace
 from tests.scan_batch import PAPERS, Batch, Paper, build_batch, total
-from tests.test_web_app import BASE, TOKEN, client_csrf, wait_until
+from tests.test_web_app import BASE, TOKEN, client_csrf, running_server, wait_until
 from tests.viewer_support import CHROMIUM, CHROMIUM_ARGS
 
 STACK = "扫描 批次1.pdf"
@@ -159,21 +157,9 @@ def test_two_keyers_disagreeing_flag_the_field_and_it_is_not_used(
 
 @pytest.fixture
 def server(tmp_path: Path, rubric_set: RubricSet) -> Iterator[str]:
-    """A real uvicorn server on a free port; yields its address (the token given once)."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    port = sock.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(tmp_path / "工作区", TOKEN, rubric_set), log_level="warning"))
-    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    wait_until(lambda: instance.started, 10)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(10)
-    sock.close()
+    """A real server's address (the token given once)."""
+    with running_server(tmp_path / "工作区", rubric_set) as address:
+        yield address
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium")

@@ -27,11 +27,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
-from filelock import FileLock
-
 from generator.atomic import output_error
 from generator.filenames import fold
-from generator.journal import append_line, hold_lock, open_for_append, parse_object, read_journal
+from generator.journal import HeldJournal, append_line, hold_lock, parse_object, read_journal
 
 LEDGER_NAME = "回收记录.jsonl"
 LOCK_SUFFIX = ".lock"
@@ -76,17 +74,17 @@ def ledger_senders(out: Path) -> dict[str, str]:
     return senders
 
 
-class Ledger:
+class Ledger(HeldJournal):
     """The ledger of one output folder, locked while open: read once, then appended to line by line."""
 
     def __init__(self, out: Path) -> None:
-        self.path = ledger_path(out)
-        self._handle: IO[str] | None = None
-        self._lock: FileLock | None = hold_lock(
-            self.path,
+        path = ledger_path(out)
+        lock = hold_lock(
+            path,
             f"另一个回收任务正在写入 {out}，请等它结束后再运行",
             f"无法在 {out} 中建立回收记录的锁文件",
         )
+        super().__init__(path, lock)
         try:
             entries, self._torn_at = read_entries(self.path)
         except BaseException:
@@ -98,20 +96,6 @@ class Ledger:
         """Folded name → name of every file a ledger line owns (saved, not merely seen)."""
         for entry in entries:
             self._index(entry)
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
 
     def _index(self, entry: dict[str, Any]) -> None:
         self.message_ids.add(entry["message_id"])
@@ -143,15 +127,10 @@ class Ledger:
         self._index(entry)
 
     def _open(self) -> IO[str]:
-        if self._lock is None:
-            raise ValueError(f"ledger {self.path} is closed")  # a programming error: lines need the lock
-        if self._handle is None:
-            try:
-                self._handle = open_for_append(self.path, self._torn_at)
-            except OSError as exc:
-                raise output_error(self.path, exc) from None
-            self._torn_at = None
-        return self._handle
+        try:
+            return self._append_handle()
+        except OSError as exc:
+            raise output_error(self.path, exc) from None
 
 
 def mailbox_key(server: str, user: str, folder: str) -> MailboxKey:

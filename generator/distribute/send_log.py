@@ -19,12 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Literal
-
-from filelock import FileLock
+from typing import Literal
 
 from generator.distribute.roster import Applicant
-from generator.journal import append_line, hold_lock, open_for_append, parse_object, read_journal
+from generator.journal import HeldJournal, append_line, hold_lock, parse_object, read_journal
 
 Event = Literal["attempt", "sent", "failed"]
 Status = Literal["sent", "failed", "uncertain"]
@@ -37,16 +35,13 @@ class LogEntry:
     key: str
 
 
-class SendLog:
+class SendLog(HeldJournal):
     """The log file of one mailing: read once when opened, then appended to line by line."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        lock = hold_lock(path, f"另一个发送任务正在使用发送记录 {path}，请等它结束后再运行", f"无法锁定发送记录 {path}")
+        super().__init__(path, lock)
         self.status: dict[str, Status] = {}
-        self._handle: IO[str] | None = None
-        self._lock: FileLock | None = hold_lock(
-            path, f"另一个发送任务正在使用发送记录 {path}，请等它结束后再运行", f"无法锁定发送记录 {path}"
-        )
         try:
             entries, self._torn_at = read_journal(path, "发送记录", _parse)
         except BaseException:
@@ -54,21 +49,6 @@ class SendLog:
             raise
         for entry in entries:
             self.status[entry.key] = OUTCOME[entry.event]
-
-    def __enter__(self) -> SendLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the file and release the lock; harmless when already closed."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
 
     def record(self, event: Event, applicant: Applicant, **details: str) -> None:
         """Append one line and force it to disk before returning."""
@@ -82,16 +62,8 @@ class SendLog:
             **details,
             "key": applicant.key,
         }
-        append_line(self._open(), entry)
+        append_line(self._append_handle(), entry)
         self.status[applicant.key] = OUTCOME[event]
-
-    def _open(self) -> IO[str]:
-        if self._lock is None:
-            raise ValueError(f"send log {self.path} is closed")  # a programming error: records need the lock
-        if self._handle is None:
-            self._handle = open_for_append(self.path, self._torn_at)
-            self._torn_at = None
-        return self._handle
 
 
 def _parse(line: bytes) -> LogEntry | None:
