@@ -39,6 +39,10 @@ MAX_BODY = 512 * 1024 * 1024
 MAX_FILES = 1000
 """The most files one upload may carry."""
 CHUNK = 1024 * 1024
+PAGE_ROWS = 100
+"""The rows of the results table one page shows."""
+PAGE_PROBLEMS = 200
+"""The problems the 回收 page lists; the report files have them all."""
 
 PAGES = (
     ("forms", "表格"),
@@ -55,14 +59,6 @@ JOB_NAMES = {
     pipelines.ARCHIVE: "生成评审档案",
     pipelines.COLLECT: "从邮箱收取",
 }
-JOB_PAGES = {
-    pipelines.BUILD: "/forms",
-    pipelines.READ: "/returns",
-    pipelines.REPORT: "/returns",
-    pipelines.ARCHIVE: "/returns",
-    pipelines.COLLECT: "/returns",
-}
-"""The page each kind of job shows on, where resuming one goes back to."""
 IMAP_FIELDS = ("host", "port", "security", "user", "folder")
 IMAP_DEFAULTS = {"security": "ssl", "folder": "INBOX"}
 
@@ -103,6 +99,7 @@ class App:
             Route("/returns/mailbox", self.collect, methods=["POST"]),
             Route("/jobs/{job_id}", self.job_status),
             Route("/jobs/{job_id}/resume", self.resume_job, methods=["POST"]),
+            Route("/jobs/{job_id}/cancel", self.cancel_job, methods=["POST"]),
             *DistributePages(self).routes(),
             *KeyingPages(self).routes(),
             *(Route(f"/{name}", functools.partial(self.later, name)) for name in LATER),
@@ -135,7 +132,21 @@ class App:
         only_problems = query.get("problems") == "1"
         filters = {column: query.get(column, "") for column in FILTERS}
         rubric = self.rubrics.get(chosen)
-        rows = workspace.results(chosen, only_problems=only_problems, order=order, filters=filters) if rubric else []
+        found = workspace.count_results(chosen, only_problems=only_problems, filters=filters) if rubric else 0
+        pages = max(1, -(-found // PAGE_ROWS))
+        number = min(max(1, int(query["page"]) if query.get("page", "").isdigit() else 1), pages)
+        rows = (
+            workspace.results(
+                chosen,
+                only_problems=only_problems,
+                order=order,
+                filters=filters,
+                limit=PAGE_ROWS,
+                offset=(number - 1) * PAGE_ROWS,
+            )
+            if rubric
+            else []
+        )
         archive_job = workspace.latest_job(pipelines.ARCHIVE)
         return self.page(
             "returns.html.j2",
@@ -150,12 +161,14 @@ class App:
             rubrics=list(self.rubrics),
             rubric=rubric,
             rows=rows,
+            paging={"number": number, "pages": pages, "found": found, "first": (number - 1) * PAGE_ROWS + 1},
             order=order,
             only_problems=only_problems,
             filters=filters,
             choices=workspace.choices(chosen) if rubric else {},
             notes=workspace.notes(pipelines.RETURNS),
-            problems=workspace.problems(),
+            problems=workspace.problems(PAGE_PROBLEMS),
+            problem_count=workspace.count_problems(),
             reports=self.reports(),
             archives=self.archives() if archive_job is not None and archive_job.state == "done" else [],
             max_files=MAX_FILES,
@@ -255,20 +268,32 @@ class App:
     def register_resumable(self) -> None:
         """The kinds of job a 继续 button starts again after a restart interrupted them."""
         workspace, rubrics, jobs = self.workspace, self.rubrics, self.jobs
-        jobs.resumable(pipelines.BUILD, lambda _: lambda p: pipelines.build_blank(workspace, rubrics, p))
-        jobs.resumable(pipelines.READ, lambda _: self.reading())
-        jobs.resumable(pipelines.REPORT, lambda _: lambda p: pipelines.write_report_files(workspace, rubrics, p))
-        jobs.resumable(pipelines.ARCHIVE, lambda _: lambda p: pipelines.write_archive(workspace, rubrics, p))
-        jobs.resumable(pipelines.COLLECT, self.collecting)
+        jobs.resumable(pipelines.BUILD, lambda _: lambda p: pipelines.build_blank(workspace, rubrics, p), "/forms")
+        jobs.resumable(pipelines.READ, lambda _: self.reading(), "/returns")
+        report = pipelines.write_report_files
+        jobs.resumable(pipelines.REPORT, lambda _: lambda p: report(workspace, rubrics, p), "/returns")
+        jobs.resumable(
+            pipelines.ARCHIVE, lambda _: lambda p: pipelines.write_archive(workspace, rubrics, p), "/returns"
+        )
+        jobs.resumable(pipelines.COLLECT, self.collecting, "/returns")
 
     async def resume_job(self, request: Request) -> Response:
-        """The 继续 button of an interrupted job: the same kind of job again, going on from where it stopped."""
+        """The 继续 button of a stopped job: the same kind of job again, going on from where it stopped."""
         job = self.workspace.job(request.path_params["job_id"])
         try:
             await run_in_threadpool(self.jobs.resume, request.path_params["job_id"], request)
         except UserError as exc:
             return refusal(400, str(exc))
-        return RedirectResponse(JOB_PAGES.get(job.kind, "/") if job else "/", status_code=303)
+        return RedirectResponse(self.jobs.pages.get(job.kind, "/") if job else "/", status_code=303)
+
+    async def cancel_job(self, request: Request) -> Response:
+        """The 取消 button of a waiting or running job; back to the page it was on."""
+        job = self.workspace.job(request.path_params["job_id"])
+        try:
+            self.jobs.cancel(request.path_params["job_id"])
+        except UserError as exc:
+            return refusal(400, str(exc))
+        return RedirectResponse(self.jobs.pages.get(job.kind, "/") if job else "/", status_code=303)
 
     def stored_result(self, result_id: int) -> FormResult | None:
         """The whole result of a row, as the reading stored it (the row's detail)."""

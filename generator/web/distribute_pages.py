@@ -34,7 +34,7 @@ from generator.atomic import atomic_output
 from generator.distribute.smtp_settings import LOOPBACK_HOSTS, SmtpSettings
 from generator.errors import UserError
 from generator.web import pipelines
-from generator.web.jobs import Progress
+from generator.web.jobs import Cancelled, Progress, Work
 from generator.web.security import cookie_name, refusal
 from generator.web.workspace import OUTPUTS, Job, Upload, Workspace
 
@@ -115,8 +115,15 @@ class DistributePages:
         self.passwords: dict[str, str] = {}
         """The SMTP password by session, in memory only."""
         self.lock = threading.Lock()
+        self.rosters: dict[tuple[str, bool], Roster] = {}
+        """Rosters read, by upload id and whether e-mail was required: an upload never changes."""
         with self.workspace.connect() as db:
             db.executescript(SCHEMA)
+        jobs = app.jobs
+        jobs.resumable(PERSONALIZE, lambda _: self.personalize_all, "/distribute")
+        jobs.resumable(SEND, self.sending, "/distribute")
+        jobs.resumable(CHECK, lambda _: self.check, "/roster")
+        jobs.resumable(REMIND, lambda request: self.reminding(request, self.setting("remind_round")), "/roster")
 
     def routes(self) -> list[Route]:
         return [
@@ -168,10 +175,15 @@ class DistributePages:
         upload = self.current_roster()
         if upload is None:
             raise UserError("还没有上传花名册：请先在“发放”页上传花名册（.xlsx 或 .csv）。")
+        found = self.rosters.get((upload.id, require_email))
+        if found is not None:
+            return upload, found
         try:
-            return upload, read_roster(upload.path, self.rubrics, require_email=require_email)
+            roster = read_roster(upload.path, self.rubrics, require_email=require_email)
         except UserError as exc:
             raise UserError(str(exc).replace(str(upload.path), f"“{upload.name}”")) from None
+        self.rosters[upload.id, require_email] = roster
+        return upload, roster
 
     def statuses(self, mailing: str) -> dict[str, tuple[str, str]]:
         with self.workspace.connect() as db:
@@ -337,12 +349,17 @@ class DistributePages:
             return form
         self.keep_smtp(request, form)
         try:
-            mail, smtp = self.mail_settings(request)
-            _, roster = self.read_current(require_email=True)
+            work = self.sending(request)
         except UserError as exc:
             return refusal(400, str(exc))
-        self.app.jobs.submit(SEND, lambda progress: self.send(roster.applicants, mail, smtp, progress))
+        self.app.jobs.submit(SEND, work)
         return RedirectResponse("/distribute", status_code=303)
+
+    def sending(self, request: Request) -> Work:
+        """The work of sending every applicant their form (those the send log has are skipped), for this session."""
+        mail, smtp = self.mail_settings(request)
+        _, roster = self.read_current(require_email=True)
+        return lambda progress: self.send(roster.applicants, mail, smtp, progress)
 
     def send(
         self,
@@ -370,16 +387,21 @@ class DistributePages:
         out.mkdir(parents=True, exist_ok=True)
         for applicant in applicants:
             self.set_status(mailing, applicant.key, "waiting")
-        count = 0
+        reported: set[str] = set()
         progress(0, len(applicants))
 
         def report(applicant: Applicant, outcome: Outcome, reason: str) -> None:
-            nonlocal count
-            count += 1
+            reported.add(applicant.key)
             self.set_status(mailing, applicant.key, outcome, reason)
-            progress(count, len(applicants))
+            progress(len(reported), len(applicants))
 
-        done = send_messages(applicants, mail, smtp, out, beside=self.rubrics.source, on_outcome=report, kind=kind)
+        try:
+            done = send_messages(applicants, mail, smtp, out, beside=self.rubrics.source, on_outcome=report, kind=kind)
+        except Cancelled:
+            for applicant in applicants:
+                if applicant.key not in reported:
+                    self.set_status(mailing, applicant.key, "pending")
+            raise
         summary = done.summary
         if summary is not None and summary.stopped:
             for applicant in summary.pending:
@@ -468,17 +490,12 @@ class DistributePages:
                 self.app.jobs.submit(CHECK, self.check)
 
     def check(self, progress: Progress) -> str:
-        """Read every returned form uploaded and check each roster row against them."""
-        from generator.readers.batch import read_returns
-        from generator.readers.files import display_name
+        """Check each roster row against the returns' results, as the 回收 page's reading left them (cached)."""
         from generator.reports.roster_check import check_roster
 
         upload, roster = self.read_current(require_email=False)
         read_job = self.workspace.latest_job(pipelines.READ)
-        returns = self.workspace.uploads(pipelines.RETURNS)
-        names = {display_name(item.path): item.name for item in returns}
-        found = read_returns([item.path for item in returns], self.rubrics, on_progress=progress) if returns else []
-        results = [pipelines.named(result, names) for result in found]
+        results = pipelines.uploaded_results(self.workspace, self.rubrics, progress)
         checked = check_roster(roster.applicants, results, self.rubrics)
         rows = [
             (
@@ -503,25 +520,30 @@ class DistributePages:
         return ""
 
     async def start_remind(self, request: Request) -> Response:
-        from generator.distribute.mail import reminder
-
         form = await self.read_form(request)
         if isinstance(form, Response):
             return form
         round_name = str(form.get("round", "")).strip() or date.today().isoformat()
         self.set_settings({"remind_round": round_name})
         try:
-            upload, roster = self.read_current(require_email=True)
-            if self.stale(upload, self.workspace.latest_job(pipelines.READ)):
-                raise UserError("名单核对结果不是最新的：请等核对完成后再催交。")
-            mail, smtp = self.mail_settings(request)
+            work = self.reminding(request, round_name)
         except UserError as exc:
             return refusal(400, str(exc))
+        self.app.jobs.submit(REMIND, work)
+        return RedirectResponse("/roster", status_code=303)
+
+    def reminding(self, request: Request, round_name: str) -> Work:
+        """The work of reminding, in round ``round_name``, those the current roster check finds missing."""
+        from generator.distribute.mail import reminder
+
+        upload, roster = self.read_current(require_email=True)
+        if self.stale(upload, self.workspace.latest_job(pipelines.READ)):
+            raise UserError("名单核对结果不是最新的：请等核对完成后再催交。")
+        mail, smtp = self.mail_settings(request)
         missing = {line["roster_key"] for line in self.check_lines() if line["status"] == "未交"}
         waiting = [a for a in roster.applicants if a.roster_key in missing]
-        kind = reminder(round_name)
-        self.app.jobs.submit(REMIND, lambda progress: self.send(waiting, mail, smtp, progress, kind))
-        return RedirectResponse("/roster", status_code=303)
+        kind = reminder(round_name or date.today().isoformat())
+        return lambda progress: self.send(waiting, mail, smtp, progress, kind)
 
 
 def check_stamp(upload: Upload, read_job: Job | None) -> str:

@@ -120,11 +120,16 @@ def tabulate_uploads(workspace: Workspace, rubrics: RubricSet, progress: Progres
     """Every upload's result, read now or taken from the cache, tabulated (duplicates flagged)."""
     from generator.reports.tabulate import tabulate
 
-    uploads = workspace.uploads(RETURNS)
-    if not uploads:
+    if not workspace.count_uploads(RETURNS):
         raise UserError("还没有上传交回的表格。")
+    return tabulate(uploaded_results(workspace, rubrics, progress), rubrics)
+
+
+def uploaded_results(workspace: Workspace, rubrics: RubricSet, progress: Progress | None = None) -> list[FormResult]:
+    """Every upload's result under the name it was uploaded with (cached outcomes, the rest read now)."""
+    uploads = workspace.uploads(RETURNS)
     names = {upload.path.name: upload.name for upload in uploads}
-    return tabulate([named(result, names) for result in upload_results(workspace, uploads, rubrics, progress)], rubrics)
+    return [named(result, names) for result in upload_results(workspace, uploads, rubrics, progress)]
 
 
 def upload_results(

@@ -65,9 +65,14 @@ STATE_TEXT = {
     "failed": "失败",
     "interrupted": "已中断",
     "resumed": "已继续",
+    "cancelled": "已取消",
 }
 INTERRUPTED = "服务在任务完成前停止了，任务已中断；可以点“继续”接着完成。"
 RESUMED = "已在新的任务中继续。"
+CANCELLED = "任务已取消；已经完成的部分都已保留，可以点“继续”接着完成。"
+CANCELLING = "正在取消……"
+STOPPED = ("interrupted", "cancelled")
+"""The states of a job that stopped before it was done, which a 继续 starts again."""
 
 
 class OutsideWorkspace(Exception):
@@ -221,15 +226,30 @@ class Workspace:
             ).fetchone()
         return Job(*row) if row else None
 
-    def claim_interrupted(self, job_id: str) -> Job | None:
-        """The interrupted job, now marked resumed (so it is resumed once); None when it is not interrupted."""
+    def claim_stopped(self, job_id: str) -> Job | None:
+        """The interrupted or cancelled job, now marked resumed (so it is resumed once); None when it is neither."""
         with self.connect() as db:
             changed = db.execute(
-                "UPDATE jobs SET state = 'resumed', message = ? WHERE id = ? AND state = 'interrupted'",
+                "UPDATE jobs SET state = 'resumed', message = ? WHERE id = ? AND state IN ('interrupted', 'cancelled')",
                 (RESUMED, job_id),
             ).rowcount
             row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return Job(*row) if changed and row else None
+
+    def start_job(self, job_id: str) -> bool:
+        """Mark a queued job running; False when it is no longer queued (cancelled while it waited)."""
+        with self.connect() as db:
+            query = "UPDATE jobs SET state = 'running' WHERE id = ? AND state = 'queued'"
+            return db.execute(query, (job_id,)).rowcount == 1
+
+    def cancel_queued(self, job_id: str) -> bool:
+        """Cancel a job still waiting in the queue; False when it is not queued (running, or over)."""
+        with self.connect() as db:
+            changed = db.execute(
+                "UPDATE jobs SET state = 'cancelled', message = ?, finished = ? WHERE id = ? AND state = 'queued'",
+                (CANCELLED, now(), job_id),
+            ).rowcount
+        return changed == 1
 
     def interrupt_unfinished(self) -> None:
         """Jobs a previous server left queued or running: they say they were interrupted."""
@@ -360,20 +380,27 @@ class Workspace:
         only_problems: bool = False,
         order: str = "rank",
         filters: dict[str, str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[ResultRow]:
-        """One rubric's rows, those with problems only or with the given values of :data:`FILTERS`, in ``order``."""
-        where = "rubric_id = ?" + (" AND problems != ''" if only_problems else "")
-        values: list[Any] = [rubric_id]
-        for column, value in (filters or {}).items():
-            if column in FILTERS and value:
-                where += f" AND {column} = ?"
-                values.append(value)
+        """One rubric's rows, those with problems only or with the given values of :data:`FILTERS`, in ``order``;
+        ``limit`` rows from ``offset`` (a page of the table), all when ``limit`` is None."""
+        where, values = result_filter(rubric_id, only_problems, filters)
         order_by = RESULT_ORDERS[order] if order in RESULT_ORDERS else RESULT_ORDERS["rank"]
+        page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
         with self.connect() as db:
             rows = db.execute(
-                f"SELECT {RESULT_COLUMNS} FROM results WHERE {where} ORDER BY {order_by}", values
+                f"SELECT {RESULT_COLUMNS} FROM results WHERE {where} ORDER BY {order_by}{page}", values
             ).fetchall()
         return [result_row(row) for row in rows]
+
+    def count_results(
+        self, rubric_id: str, *, only_problems: bool = False, filters: dict[str, str] | None = None
+    ) -> int:
+        """How many rows :meth:`results` gives with these filters and no limit."""
+        where, values = result_filter(rubric_id, only_problems, filters)
+        with self.connect() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM results WHERE {where}", values).fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         """How many rows each rubric has."""
@@ -405,10 +432,16 @@ class Workspace:
             row = db.execute(f"SELECT {RESULT_COLUMNS} FROM results WHERE id = ?", (result_id,)).fetchone()
         return result_row(row) if row else None
 
-    def problems(self) -> list[ProblemRow]:
+    def problems(self, limit: int | None = None) -> list[ProblemRow]:
+        """The problems of the latest reading, the first ``limit`` of them (all when None)."""
+        page = "" if limit is None else f" LIMIT {int(limit)}"
         with self.connect() as db:
-            rows = db.execute("SELECT source, rubric, applicant, message FROM problems ORDER BY id").fetchall()
+            rows = db.execute(f"SELECT source, rubric, applicant, message FROM problems ORDER BY id{page}").fetchall()
         return [ProblemRow(*row) for row in rows]
+
+    def count_problems(self) -> int:
+        with self.connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM problems").fetchone()[0])
 
 
 JOB_COLUMNS = "id, kind, state, done, total, message, output"
@@ -425,6 +458,17 @@ RESULT_ORDERS = {
 }
 FILTERS = ("eligibility", "seal", "format")
 """The columns the results table filters on by value (申报资格, 印章/电子签章, 格式)."""
+
+
+def result_filter(rubric_id: str, only_problems: bool, filters: dict[str, str] | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its values) choosing one rubric's rows by the table's filters."""
+    where = "rubric_id = ?" + (" AND problems != ''" if only_problems else "")
+    values: list[Any] = [rubric_id]
+    for column, value in (filters or {}).items():
+        if column in FILTERS and value:
+            where += f" AND {column} = ?"
+            values.append(value)
+    return where, values
 
 
 def file_hash(path: Path) -> str:

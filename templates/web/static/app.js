@@ -14,6 +14,15 @@ function pollJob(box) {
         bar.value = job.done;
         count.textContent = job.done + " / " + job.total;
       }
+      if (job.message) {
+        let message = box.querySelector(".job-message");
+        if (!message) {
+          message = document.createElement("p");
+          message.className = "job-message";
+          box.appendChild(message);
+        }
+        message.textContent = job.message;
+      }
       if (!job.active) {
         location.reload();
         return;
