@@ -17,6 +17,7 @@ from tests.dovecot_support import (
     PASSWORD,
     Dovecot,
     dovecot_fixture,  # noqa: F401  # the fixture "dovecot"
+    dovecot_ssl_fixture,  # noqa: F401  # the fixture "dovecot_ssl"
 )
 from tests.test_collect import NOON, message
 from tests.test_web_returns import BASE, CSRF, TOKEN, applicants, returns, wait_for  # noqa: F401  # returns: fixture
@@ -104,3 +105,44 @@ def test_a_wrong_password_fails_the_job_in_chinese(dovecot: Dovecot, client: Tes
     job = state.latest_job("collect")
     assert job is not None and job.state == "failed" and re.search(r"[\u4e00-\u9fff]", job.message)
     assert "wrong" not in job.message
+
+
+def test_a_self_signed_server_recent_mail_only_and_marked_read(
+    dovecot_ssl: Dovecot,
+    client: TestClient,
+    tmp_path: Path,
+    returns: list[Path],  # noqa: F811
+) -> None:
+    """The office's own server with its own certificate (uploaded in the form), mail since a date, marked read."""
+    workspace = tmp_path / "工作区"
+    old = message("张三 <zhang@example.com>", [(returns[0].name, returns[0].read_bytes())])
+    later = NOON.replace(year=2026)
+    recent = message("李四 <li@example.com>", [(returns[1].name, returns[1].read_bytes())], when=later)
+    dovecot_ssl.append(FOLDER, [old], NOON)
+    dovecot_ssl.append(FOLDER, [recent], later)
+    form = {**mailbox_form(dovecot_ssl), "security": "ssl", "port": str(dovecot_ssl.ssl_port), "since": "2026-01-01"}
+    form["mark_seen"] = "1"
+
+    assert client.post(f"/returns/mailbox?csrf={CSRF}", data=form).status_code == 200
+    with pytest.raises(AssertionError):
+        wait_for(workspace, "collect")
+    job = Workspace(workspace).latest_job("collect")
+    assert job is not None and job.state == "failed" and "证书" in job.message, job.message
+
+    assert dovecot_ssl.ca_file is not None
+    certificate = {"ca_file": ("本单位 CA.pem", dovecot_ssl.ca_file.read_bytes(), "application/x-pem-file")}
+    assert client.post(f"/returns/mailbox?csrf={CSRF}", data=form, files=certificate).status_code == 200
+    wait_for(workspace, "collect")
+    wait_for(workspace, "read")
+    page = client.get("/returns").text
+    assert applicants(page) == ["李四"], "only the mail received since the date"
+    assert "正在使用证书“本单位 CA.pem”" in page and 'value="2026-01-01"' in page
+    assert 'name="mark_seen" value="1" checked' in page
+    seen = sorted("\\Seen" in flags for flags in dovecot_ssl.flags(FOLDER).values())
+    assert seen == [False, True], "the collected message is marked read, the older one left alone"
+
+    not_pem = {"ca_file": ("说明.txt", b"hello", "text/plain")}
+    refused = client.post(f"/returns/mailbox?csrf={CSRF}", data=form, files=not_pem)
+    assert refused.status_code == 400 and "说明.txt" in refused.text and "证书" in refused.text
+    bad_date = client.post(f"/returns/mailbox?csrf={CSRF}", data={**form, "since": "2026-13-01"})
+    assert bad_date.status_code == 400 and "2026-13-01" in bad_date.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from generator.web.distribute_pages import DistributePages
 from generator.web.jobs import JobRunner, Work
 from generator.web.keying_pages import KeyingPages
 from generator.web.security import Guard, cookie_name, csrf_token, refusal
-from generator.web.workspace import FILTERS, RESULT_ORDERS, OutsideWorkspace, Workspace
+from generator.web.workspace import FILTERS, RESULT_ORDERS, OutsideWorkspace, Upload, Workspace
 
 MAX_BODY = 512 * 1024 * 1024
 """The largest request body (one upload of many files) the server reads."""
@@ -59,8 +60,11 @@ JOB_NAMES = {
     pipelines.ARCHIVE: "生成评审档案",
     pipelines.COLLECT: "从邮箱收取",
 }
-IMAP_FIELDS = ("host", "port", "security", "user", "folder")
+IMAP_FIELDS = ("host", "port", "security", "user", "folder", "since", "mark_seen")
 IMAP_DEFAULTS = {"security": "ssl", "folder": "INBOX"}
+IMAP_CA = "imap_ca"
+"""The upload kind of the certificate a self-signed office mail server is trusted with; the setting naming it."""
+MAX_CA = 1024 * 1024
 
 
 class App:
@@ -220,7 +224,17 @@ class App:
 
     def imap_form(self, request: Request) -> dict[str, str]:
         values = {name: self.workspace.setting(f"imap_{name}") or IMAP_DEFAULTS.get(name, "") for name in IMAP_FIELDS}
-        return {**values, "has_password": "1" if self.imap_passwords.get(self.session(request)) else ""}
+        ca = self.imap_ca()
+        return {
+            **values,
+            "has_password": "1" if self.imap_passwords.get(self.session(request)) else "",
+            "ca_name": ca.name if ca else "",
+        }
+
+    def imap_ca(self) -> Upload | None:
+        """The certificate uploaded for the mail server, while the settings use it."""
+        chosen = self.workspace.setting(IMAP_CA)
+        return next((u for u in self.workspace.uploads(IMAP_CA) if u.id == chosen), None) if chosen else None
 
     def imap_settings(self, request: Request) -> pipelines.TypedImap:
         """The saved mailbox settings with this session's password; Chinese errors when incomplete."""
@@ -232,12 +246,14 @@ class App:
         except ValueError:
             raise UserError("端口必须是数字。") from None
         security = values["security"] if values["security"] in ("ssl", "starttls", "none") else "ssl"
+        ca = self.imap_ca()
         settings = pipelines.TypedImap(
             host=values["host"],
             user=values["user"],
             port=port,
             security=security,  # type: ignore[arg-type]
             folder=values["folder"] or "INBOX",
+            ca_file=ca.path if ca else None,
             typed=self.imap_passwords.get(self.session(request), ""),
         )
         settings.password()  # refuse before any work when the password is missing or would go unencrypted
@@ -245,17 +261,34 @@ class App:
 
     def collecting(self, request: Request) -> Work:
         settings, workspace = self.imap_settings(request), self.workspace
-        return lambda progress: pipelines.collect_mail(workspace, settings, progress, then=self.start_reading)
+        choice = pipelines.Collecting(
+            since=since_date(workspace.setting("imap_since")),
+            mark_seen=workspace.setting("imap_mark_seen") == "1",
+            then=self.start_reading,
+        )
+        return lambda progress: pipelines.collect_mail(workspace, settings, progress, choice)
 
     async def collect(self, request: Request) -> Response:
         """Keep the mailbox settings (the password in memory only) and collect from the mailbox in the background."""
         try:
-            async with request.form(max_files=0, max_fields=20) as form:
-                values = {name: str(form.get(name, "")).strip() for name in IMAP_FIELDS}
+            async with request.form(max_files=1, max_fields=20) as form:
+                values = {name: str(form.get(name, "")).strip() for name in IMAP_FIELDS if name in form}
+                values["mark_seen"] = "1" if form.get("mark_seen") else ""
                 password = str(form.get("password", ""))
+                certificate = form.get("ca_file")
+                ca = await self.keep_certificate(certificate) if isinstance(certificate, UploadFile) else None
+                forget_ca = bool(form.get("forget_ca"))
         except HTTPException:
             return refusal(400, "提交的内容无法解析，请刷新页面后重试。")
+        except UserError as exc:
+            return refusal(400, str(exc))
+        try:
+            since_date(values.get("since", ""))
+        except UserError as exc:
+            return refusal(400, str(exc))
         self.workspace.set_settings({f"imap_{name}": value for name, value in values.items()})
+        if ca is not None or forget_ca:
+            self.workspace.set_settings({IMAP_CA: ca.id if ca else ""})
         if password:
             self.imap_passwords[self.session(request)] = password
         try:
@@ -264,6 +297,15 @@ class App:
             return refusal(400, str(exc))
         self.jobs.submit(pipelines.COLLECT, work)
         return RedirectResponse("/returns", status_code=303)
+
+    async def keep_certificate(self, item: UploadFile) -> Upload | None:
+        """A certificate file chosen in the mailbox form, stored as an upload; None when no file was chosen."""
+        if not item.filename:
+            return None
+        data = await item.read(MAX_CA + 1)
+        if len(data) > MAX_CA or b"-----BEGIN CERTIFICATE-----" not in data:
+            raise UserError(f"“{item.filename}”不是 PEM 格式的证书文件（应以 -----BEGIN CERTIFICATE----- 开头）。")
+        return await run_in_threadpool(self.workspace.add_upload, IMAP_CA, item.filename, iter([data]))
 
     def register_resumable(self) -> None:
         """The kinds of job a 继续 button starts again after a restart interrupted them."""
@@ -402,6 +444,16 @@ def create_app(workspace: Path, token: str, rubrics: RubricSet | None = None) ->
     state.interrupt_unfinished()
     app = App(state, token, rubrics)
     return Starlette(routes=app.routes(), middleware=[Middleware(Guard, token=token, max_body=MAX_BODY)])
+
+
+def since_date(text: str) -> date | None:
+    """The mailbox form's 起始日期 (YYYY-MM-DD, as a date input sends it); None when empty."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"起始日期“{text}”无效，格式应为 YYYY-MM-DD，如 2025-07-01。") from None
 
 
 def scan_crops(result: FormResult) -> list[Crop]:

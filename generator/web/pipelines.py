@@ -8,6 +8,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -258,29 +259,38 @@ class TypedImap(ImapSettings):
         return self.typed
 
 
+@dataclass(frozen=True, slots=True)
+class Collecting:
+    """How the mailbox is collected: messages received from ``since`` only, marked read or not, and what to
+    call when new uploads came in (the app starts reading them)."""
+
+    since: date | None = None
+    mark_seen: bool = False
+    then: Callable[[], object] | None = None
+
+
 def collect_mail(
-    workspace: Workspace, settings: ImapSettings, progress: Progress, then: Callable[[], object] | None = None
+    workspace: Workspace, settings: ImapSettings, progress: Progress, choice: Collecting = Collecting()
 ) -> str:
     """Save the returns of the mailbox's new messages into :data:`MAILBOX` and make each saved file an upload.
 
     The collector's ledger there makes a second run (or one resuming an interrupted job) read only the
     messages not collected yet; a file saved but not yet made an upload (the server stopped in between) is
-    taken in by the next run.  ``then`` is called when new uploads came in (the app starts reading them).
-    What the collector found wrong is kept as notes of the 回收 page.
+    taken in by the next run.  What the collector found wrong is kept as notes of the 回收 page.
     """
     from generator.collect import collect_mailbox
 
     out = workspace.inside(MAILBOX)
     out.mkdir(parents=True, exist_ok=True)
-    run = collect_mailbox(settings, out, on_progress=progress)
+    run = collect_mailbox(settings, out, choice.since, choice.mark_seen, on_progress=progress)
     added = take_collected(workspace, out)
     for message in run.messages:
         for problem in message.problems:
             workspace.add_note(RETURNS, f"邮件“{message.subject or message.where}”（{message.address}）：{problem}")
     for trouble in run.troubles:
         workspace.add_note(RETURNS, trouble)
-    if added and then is not None:
-        then()
+    if added and choice.then is not None:
+        choice.then()
     if run.stopped:
         raise UserError(f"收取邮件中途停止：{run.stopped}（已保存 {added} 个文件）")
     return MAILBOX

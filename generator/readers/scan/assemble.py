@@ -26,7 +26,7 @@ from generator.model.rubric import Rubric, RubricSet
 from generator.readers.results import Crop, FormResult, ScanEvidence, SealState, unreadable
 from generator.readers.scan.pages import PageReading, ScannedFile
 
-TO_KEY = "纸质表格：表头和评分需人工录入；请在 录入表.xlsx 中按截图录入，再与扫描件一起读取。"
+TO_KEY = "纸质表格：表头和评分需人工录入：在网页版的“录入”页，或在 录入表.xlsx 中按截图录入后与扫描件一起读取。"
 NO_SEAL = "未盖章，不得申报：扫描件的盖章处未见印章。"
 UNCLEAR_SEAL = "印章无法判断：请查看报告中的盖章处截图，并在 录入表.xlsx 的“印章”一栏确认。"
 GREY_SEAL = "印章无法判断：扫描件为黑白（灰度），看不出印章颜色；请查看盖章处截图并在 录入表.xlsx 中确认。"
