@@ -26,6 +26,16 @@ def _der_certificates(data: bytes) -> list[bytes]:
     return [x509.load_der_x509_certificate(data).public_bytes(Encoding.DER)]
 
 
+def certificates_in(data: bytes, name: str) -> list[bytes]:
+    """The root certificates (DER) of one file named ``name``; raises :class:`UsageError` when it holds none."""
+    try:
+        if len(data) > MAX_ROOT_BYTES:
+            raise ValueError
+        return _der_certificates(data)
+    except ValueError as exc:
+        raise UsageError(f"{name} 不是 PEM 或 DER 格式的证书，无法作为信任的根证书。") from exc
+
+
 def load_trust_roots(folder: Path) -> tuple[bytes, ...]:
     """The root certificates in ``folder``; raises :class:`UsageError` naming a file that is not one."""
     if not folder.is_dir():
@@ -36,12 +46,7 @@ def load_trust_roots(folder: Path) -> tuple[bytes, ...]:
             data = path.read_bytes()[: MAX_ROOT_BYTES + 1]
         except OSError as exc:
             raise UsageError(f"无法读取根证书文件 {display_name(path)}：{exc.strerror or exc}") from exc
-        try:
-            if len(data) > MAX_ROOT_BYTES:
-                raise ValueError
-            roots += _der_certificates(data)
-        except ValueError as exc:
-            raise UsageError(f"{display_name(path)} 不是 PEM 或 DER 格式的证书，无法作为信任的根证书。") from exc
+        roots += certificates_in(data, display_name(path))
     if not roots or len(roots) > MAX_ROOTS:
         raise UsageError(f"{display_name(folder)} 中没有可用的根证书（或超过 {MAX_ROOTS} 个）。")
     return tuple(roots)

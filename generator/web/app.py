@@ -33,6 +33,7 @@ from generator.web.distribute_pages import DistributePages
 from generator.web.jobs import JobRunner, Work
 from generator.web.keying_pages import KeyingPages
 from generator.web.security import Guard, cookie_name, csrf_token, refusal
+from generator.web.trust_pages import TrustPages
 from generator.web.workspace import FILTERS, RESULT_ORDERS, OutsideWorkspace, Upload, Workspace
 
 MAX_BODY = 512 * 1024 * 1024
@@ -78,6 +79,7 @@ class App:
         self.templates = environment(template_dirs())
         self.imap_passwords: dict[str, str] = {}
         """The IMAP password by session, in memory only (as the SMTP one of 发放)."""
+        self.trust = TrustPages(self)
         self.register_resumable()
 
     def page(self, template: str, active: str, **context: Any) -> HTMLResponse:
@@ -106,6 +108,7 @@ class App:
             Route("/jobs/{job_id}/cancel", self.cancel_job, methods=["POST"]),
             *DistributePages(self).routes(),
             *KeyingPages(self).routes(),
+            *self.trust.routes(),
             *(Route(f"/{name}", functools.partial(self.later, name)) for name in LATER),
             Mount("/static", StaticFiles(directory=bundled_templates() / "web" / "static"), name="static"),
         ]
@@ -171,6 +174,7 @@ class App:
             filters=filters,
             choices=workspace.choices(chosen) if rubric else {},
             notes=workspace.notes(pipelines.RETURNS),
+            roots=self.trust.roots(),
             problems=workspace.problems(PAGE_PROBLEMS),
             problem_count=workspace.count_problems(),
             reports=self.reports(),
@@ -204,6 +208,11 @@ class App:
 
     def start_reading(self) -> None:
         self.jobs.submit(pipelines.READ, self.reading())
+
+    def start_reading_if_any(self) -> None:
+        """Read again when there are returns (what was read under other trusted roots, say)."""
+        if self.workspace.count_uploads(pipelines.RETURNS):
+            self.start_reading()
 
     def reading(self) -> Work:
         """Read the uploads; once their results are in the table, the report files are written by a job of their own."""

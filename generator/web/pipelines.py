@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pickle
 import tempfile
 import zipfile
@@ -33,6 +34,8 @@ COLLECT = "collect"
 """The job collecting the returns out of the office's mailbox."""
 RETURNS = "returns"
 """The upload kind of returned forms."""
+TRUST = "trust_root"
+"""The upload kind of the root certificates electronic seals are checked against."""
 BLANK_ZIP = f"{OUTPUTS}/空白表格/空白表格.zip"
 REPORTS = f"{OUTPUTS}/汇总"
 ARCHIVES = f"{OUTPUTS}/评审档案"
@@ -141,6 +144,8 @@ def upload_results(
     from generator.readers.paper import combine
 
     cached = workspace.outcomes()
+    roots = trust_roots(workspace)
+    mark = trust_mark(roots)
     total = len(uploads)
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[Upload, str]] = []
@@ -148,7 +153,7 @@ def upload_results(
         # Stored files never change: the hash taken when the upload was written stands for its content.
         digest = upload.hash or (file_hash(upload.path) if upload.path.is_file() else "")
         found = cached.get(upload.id)
-        if found is not None and found[0] == digest:
+        if found is not None and found[0] in (digest, f"{digest}|{mark}"):
             outcomes[upload.id] = pickle.loads(found[1])
         else:
             todo.append((upload, digest))
@@ -165,9 +170,10 @@ def upload_results(
 
         # The source is the stored name (<id>.pdf): independent of where the workspace is, mapped to the
         # uploaded name by :func:`named`.
-        read = read_batch([(upload.path, upload.path.name) for upload, _ in todo], rubrics, on_result=count)
+        paths = [(upload.path, upload.path.name) for upload, _ in todo]
+        read = read_batch(paths, rubrics, on_result=count, trust_roots=roots)
         fresh = [
-            (upload.id, digest, pickle.dumps(o, pickle.HIGHEST_PROTOCOL))
+            (upload.id, f"{digest}|{mark}" if sealed(o) else digest, pickle.dumps(o, pickle.HIGHEST_PROTOCOL))
             for (upload, digest), o in zip(todo, read, strict=True)
         ]
         workspace.store_outcomes(fresh)
@@ -176,6 +182,28 @@ def upload_results(
 
     keyed = keyed_outcome(workspace, rubrics)  # what was keyed in the 录入 page, applied like a keying workbook
     return combine([*(outcomes[upload.id] for upload in uploads), *([keyed] if keyed else [])], rubrics)
+
+
+def trust_roots(workspace: Workspace) -> tuple[bytes, ...]:
+    """The root certificates (DER) uploaded on the 回收 page, each checked as it was uploaded."""
+    from generator.readers.trust import certificates_in
+
+    roots: list[bytes] = []
+    for upload in workspace.uploads(TRUST):
+        roots += certificates_in(upload.path.read_bytes(), upload.name)
+    return tuple(roots)
+
+
+def trust_mark(roots: Sequence[bytes]) -> str:
+    """What a set of root certificates is, whatever its order: an e-sealed form's cached outcome holds only
+    under the roots it was checked against."""
+    return hashlib.sha256(b"".join(sorted(hashlib.sha256(root).digest() for root in roots))).hexdigest()[:16]
+
+
+def sealed(outcome: Outcome) -> bool:
+    """Whether reading the file checked an electronic seal (its outcome then depends on the trusted roots)."""
+    form = outcome if isinstance(outcome, FormResult) else getattr(outcome, "form", None)
+    return isinstance(form, FormResult) and form.e_seal is not None and form.e_seal.state != "unsigned"
 
 
 def seal_summary(result: FormResult) -> str:
