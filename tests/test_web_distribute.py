@@ -67,6 +67,18 @@ def wait_job(workspace: Path, kind: str) -> None:
     assert job is not None and job.state == "done", job
 
 
+def return_one(client: TestClient, tmp_path: Path, rubric_set: RubricSet) -> None:
+    """张伟 of :data:`GOOD_ROWS` returns a filled form, which is read."""
+    star = rubric_set.get("star")
+    assert star is not None
+    scores = [10, 15, 15, 10, 10, 20, 20]
+    values = form_values(star, ("张伟", "中国电信北京分公司", "客服代表"), scores, sum(scores))
+    returned = fill_pypdf(write_form(star, tmp_path / "blank.pdf"), tmp_path / "张伟 自评表.pdf", values)
+    files = [("files", ("张伟 自评表.pdf", returned.read_bytes(), "application/pdf"))]
+    assert post(client, "/returns/upload", files=files).status_code == 200
+    wait_job(tmp_path / "工作区", "read")
+
+
 def smtp_form(port: int, password: str = PASSWORD) -> dict[str, str]:
     return {
         "host": HOST,
@@ -144,14 +156,7 @@ def test_roster_check_and_reminders_to_the_missing_only(
     workspace = tmp_path / "工作区"
     assert "还没有上传花名册" in client.get("/roster").text
     upload_roster(client, tmp_path, GOOD_ROWS)
-    star = rubric_set.get("star")
-    assert star is not None
-    scores = [10, 15, 15, 10, 10, 20, 20]
-    values = form_values(star, ("张伟", "中国电信北京分公司", "客服代表"), scores, sum(scores))
-    returned = fill_pypdf(write_form(star, tmp_path / "blank.pdf"), tmp_path / "张伟 自评表.pdf", values)
-    files = [("files", ("张伟 自评表.pdf", returned.read_bytes(), "application/pdf"))]
-    assert post(client, "/returns/upload", files=files).status_code == 200
-    wait_job(workspace, "read")
+    return_one(client, tmp_path, rubric_set)
 
     client.get("/roster")  # the page starts the check of the new reading itself
     wait_job(workspace, "roster_check")

@@ -18,10 +18,18 @@ from generator.web.app import PAGE_ROWS, create_app
 from generator.web.jobs import JobRunner, Progress
 from generator.web.security import csrf_token
 from generator.web.workspace import ResultRow, Workspace
-from tests.read_fillers import fill_pypdf, form_values, write_form
 from tests.roster_support import GOOD_ROWS, Recorder
 from tests.test_web_app import BASE, TOKEN, wait_until
-from tests.test_web_distribute import ADDRESSES, client, post, smtp, smtp_form, upload_roster, wait_job
+from tests.test_web_distribute import (
+    ADDRESSES,
+    client,
+    post,
+    return_one,
+    smtp,
+    smtp_form,
+    upload_roster,
+    wait_job,
+)
 
 __all__ = ["client", "smtp"]  # fixtures used by name
 
@@ -144,14 +152,7 @@ def test_sending_cut_off_by_a_restart_resumes_once_the_password_is_typed_again(
 def returned(client: TestClient, tmp_path: Path, rubric_set: RubricSet) -> Iterator[Path]:
     """The roster of three uploaded and one of them (张伟) returned and read."""
     upload_roster(client, tmp_path, GOOD_ROWS)
-    star = rubric_set.get("star")
-    assert star is not None
-    scores = [10, 15, 15, 10, 10, 20, 20]
-    values = form_values(star, ("张伟", "中国电信北京分公司", "客服代表"), scores, sum(scores))
-    pdf = fill_pypdf(write_form(star, tmp_path / "blank.pdf"), tmp_path / "张伟 自评表.pdf", values)
-    files = [("files", ("张伟 自评表.pdf", pdf.read_bytes(), "application/pdf"))]
-    assert post(client, "/returns/upload", files=files).status_code == 200
-    wait_job(tmp_path / "工作区", "read")
+    return_one(client, tmp_path, rubric_set)
     yield tmp_path / "工作区"
 
 

@@ -13,7 +13,6 @@ restart forgets it and the page asks for it again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -35,7 +34,7 @@ from generator.distribute.smtp_settings import LOOPBACK_HOSTS, SmtpSettings
 from generator.errors import UserError
 from generator.web import pipelines
 from generator.web.jobs import Cancelled, Progress, Work
-from generator.web.security import cookie_name, refusal
+from generator.web.security import refusal
 from generator.web.workspace import OUTPUTS, Job, Upload, Workspace
 
 if TYPE_CHECKING:
@@ -59,7 +58,6 @@ MAX_ROSTER = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS web_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS mail_status (
     mailing TEXT NOT NULL, key TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (mailing, key)
@@ -145,24 +143,13 @@ class DistributePages:
         return self.app.page(template, active, job_labels=JOB_LABELS, **context)
 
     def session(self, request: Request) -> str:
-        """Who is asking: a digest of the token cookie (or of the token given in the address)."""
-        server = request.scope.get("server")
-        token = request.cookies.get(cookie_name(server[1])) if server else None
-        token = token or request.query_params.get("token") or ""
-        return hashlib.sha256(token.encode()).hexdigest()
+        return self.app.session(request)
 
     def setting(self, name: str) -> str:
-        with self.workspace.connect() as db:
-            row = db.execute("SELECT value FROM web_settings WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else ""
+        return self.workspace.setting(name)
 
     def set_settings(self, values: dict[str, str]) -> None:
-        with self.workspace.connect() as db:
-            db.executemany(
-                "INSERT INTO web_settings (name, value) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                list(values.items()),
-            )
+        self.workspace.set_settings(values)
 
     def current_roster(self) -> Upload | None:
         uploads = self.workspace.uploads(ROSTER)
