@@ -119,7 +119,7 @@ def test_build_upload_and_read_in_the_browser(server: str, tmp_path: Path, rubri
         assert sorted(Path(n).suffix for n in names) == [".docx"] * 3 + [".pdf"] * 3
 
         page.get_by_role("link", name="回收", exact=True).click()
-        page.set_input_files("input[name=files]", [str(p) for p in returns])
+        page.set_input_files("#pick-files", [str(p) for p in returns])
         page.get_by_role("button", name="上传并读取").click()
         page.locator("table.results tbody tr").nth(2).wait_for(timeout=30_000)
         rows = page.locator("table.results tbody tr").all_inner_texts()

@@ -171,7 +171,7 @@ def test_keying_two_applications_with_the_keyboard_alone(server: str, rubric_set
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{server}/?token={TOKEN}")
         page.goto(f"{server}/returns")
-        page.set_input_files("input[name=files]", [str(batch.folder / STACK)])
+        page.set_input_files("#pick-files", [str(batch.folder / STACK)])
         page.get_by_role("button", name="上传并读取").click()
         page.locator("table.results tbody tr").first.wait_for(timeout=120_000)
         page.get_by_role("link", name="录入", exact=True).click()

@@ -186,7 +186,11 @@ class App:
     async def upload(self, request: Request) -> Response:
         try:
             async with request.form(max_files=MAX_FILES, max_fields=10) as form:
-                files = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
+                files = [
+                    item
+                    for item in form.getlist("files")
+                    if isinstance(item, UploadFile) and item.filename and not hidden_upload(item.filename)
+                ]
                 for item in files:
                     chunks = iter(functools.partial(item.file.read, CHUNK), b"")
                     upload = await run_in_threadpool(
@@ -453,6 +457,12 @@ def create_app(workspace: Path, token: str, rubrics: RubricSet | None = None) ->
     state.interrupt_unfinished()
     app = App(state, token, rubrics)
     return Starlette(routes=app.routes(), middleware=[Middleware(Guard, token=token, max_body=MAX_BODY)])
+
+
+def hidden_upload(name: str) -> bool:
+    """Whether an uploaded file (a folder's, its path relative to it) is hidden there, as ``read`` leaves such out."""
+    parts = name.replace("\\", "/").split("/")
+    return any(part.startswith(".") and part not in (".", "..") for part in parts)
 
 
 def since_date(text: str) -> date | None:

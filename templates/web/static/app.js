@@ -36,6 +36,7 @@ function pollJob(box) {
 }
 
 async function filesOf(entry, found) {
+  if (entry.name.startsWith(".")) return;  // hidden files and folders, as the command line leaves them out
   if (entry.isFile) {
     found.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
   } else if (entry.isDirectory) {
