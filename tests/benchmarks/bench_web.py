@@ -34,12 +34,14 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from generator.model.loader import load  # noqa: E402
 from generator.readers.batch import read_batch  # noqa: E402
+from generator.readers.results import FormResult  # noqa: E402
 from generator.readers.scores import ScoreCheck  # noqa: E402
 from generator.web import pipelines  # noqa: E402
 from generator.web.app import create_app  # noqa: E402
 from generator.web.security import csrf_token  # noqa: E402
 from generator.web.workspace import Workspace, file_hash  # noqa: E402
 from tests.read_fillers import fill_pypdf, form_values, write_form  # noqa: E402
+from tests.roster_support import write_csv  # noqa: E402
 
 TOKEN = "bench"
 BASE = "http://127.0.0.1:8765"
@@ -67,7 +69,7 @@ def seed(root: Path, count: int, sample: Path) -> None:
     rubrics = load(ROOT / "rubrics.toml")
     workspace = Workspace(root)
     [outcome] = read_batch([(sample, sample.name)], rubrics)
-    assert not isinstance(outcome, list) and hasattr(outcome, "scores")
+    assert isinstance(outcome, FormResult)
     rng = random.Random(11)
     data = sample.read_bytes()
     cached = []
@@ -76,13 +78,13 @@ def seed(root: Path, count: int, sample: Path) -> None:
         scores = {
             key: ScoreCheck(str(v), v)
             for key, v in ((k, max(0, (c.value or 0) - rng.randint(0, 3))) for k, c in outcome.scores.items())
-        }  # type: ignore[union-attr]
+        }
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         problems = ("表上填写的总分与各细项得分之和不一致。",) if n % 10 == 0 else ()
         varied = dataclasses.replace(
-            outcome,  # type: ignore[type-var]
+            outcome,
             source=upload.path.name,
-            applicant={**outcome.applicant, "name": name},  # type: ignore[union-attr]
+            applicant={**outcome.applicant, "name": name},
             scores=scores,
             total=sum(c.value or 0 for c in scores.values()),
             problems=problems,
@@ -128,17 +130,34 @@ def pages(count: int, runs: int, folder: Path) -> None:
         page = client.get("/returns?rubric=star").text
         first = page.index("/returns/results/")
         detail = page[first : page.index('"', first)]
-        print(f"(a) {count} results in the workspace; median of {runs} runs; target < 200 ms each")
+        upload_roster(client, folder, count)
+        client.get("/roster")  # starts the roster check of the reading
+        wait_for(root, "roster_check")
+        print(f"(a) {count} results and a {count}-row roster in the workspace; median of {runs} runs; target < 200 ms")
         for path in [
             "/returns",
             "/returns?rubric=star&order=total",
+            "/returns?rubric=star&order=total&page=10",
             "/returns?rubric=star&problems=1",
             "/returns?rubric=star&eligibility=待核实",
             "/returns?rubric=star&format=PDF&seal=电子签章未签章&order=applicant",
             detail,
             "/forms",
+            "/distribute",
+            "/distribute/status",
+            "/roster",
+            "/keying",
         ]:
             print(f"  GET {path}: {timed(client, path, runs):.1f} ms")
+
+
+def upload_roster(client: TestClient, folder: Path, count: int) -> None:
+    """A roster of ``count`` applicants of 服务明星, as the 发放 page takes it."""
+    rows = [["服务明星", f"申报人{n:04d}", "", "华北中心", "客服", f"a{n:04d}@example.com"] for n in range(count)]
+    roster = write_csv(folder / "花名册.csv", rows, "utf-8-sig")
+    files = {"roster": ("花名册.csv", roster.read_bytes(), "text/csv")}
+    response = client.post(f"/distribute/roster?csrf={csrf_token(TOKEN)}", files=files)
+    assert response.status_code == 200, response.text
 
 
 def drop(count: int, folder: Path) -> None:
