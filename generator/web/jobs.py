@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.errors import UserError
-from generator.web.workspace import CANCELLED, CANCELLING, STOPPED, Workspace, now
+from generator.web.workspace import CANCELLED, STOPPED, Workspace, now
 
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress], str]
@@ -91,11 +91,9 @@ class JobRunner:
         with self.lock:
             if self.workspace.cancel_queued(job_id):
                 return
-            job = self.workspace.job(job_id)
-            if job is None or job.state != "running":
+            if not self.workspace.mark_cancelling(job_id):
                 raise UserError("这个任务已经结束，不需要取消。")
             self.stopping.add(job_id)
-            self.workspace.update_job(job_id, message=CANCELLING)
 
     def _serve(self) -> None:
         while True:

@@ -251,6 +251,12 @@ class Workspace:
             ).rowcount
         return changed == 1
 
+    def mark_cancelling(self, job_id: str) -> bool:
+        """Say a running job is being cancelled; False when it is not running (it has just ended)."""
+        with self.connect() as db:
+            query = "UPDATE jobs SET message = ? WHERE id = ? AND state = 'running'"
+            return db.execute(query, (CANCELLING, job_id)).rowcount == 1
+
     def interrupt_unfinished(self) -> None:
         """Jobs a previous server left queued or running: they say they were interrupted."""
         with self.connect() as db:
