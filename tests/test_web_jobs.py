@@ -215,3 +215,27 @@ def test_the_results_table_comes_in_pages(client: TestClient, tmp_path: Path) ->
     assert "没有符合条件的表格" in filtered
     kept = client.get("/returns?rubric=star&format=PDF&order=total").text
     assert "order=total&format=PDF&page=2" in html.unescape(kept), "the page links keep the filters"
+
+
+def test_a_cancelled_reading_keeps_what_it_had_read(tmp_path: Path, rubric_set: RubricSet) -> None:
+    from generator.web import pipelines
+    from generator.web.jobs import Cancelled
+    from tests.test_web_app import filled_returns
+
+    workspace = Workspace(tmp_path / "工作区")
+    for path in filled_returns(rubric_set, tmp_path):
+        workspace.add_upload("returns", path.name, iter([path.read_bytes()]))
+    uploads = workspace.uploads("returns")
+
+    def stop_after_two(done: int, total: int) -> None:
+        if done >= 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        pipelines.upload_results(workspace, uploads, rubric_set, stop_after_two)
+    kept = workspace.outcomes()
+    assert len(kept) >= 2
+    seen: list[tuple[int, int]] = []
+    results = pipelines.upload_results(workspace, uploads, rubric_set, lambda done, total: seen.append((done, total)))
+    assert seen[0] == (len(kept), 3), "only the files not read before are read"
+    assert sorted(r.total for r in results) == [85, 94, 100]

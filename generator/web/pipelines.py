@@ -161,10 +161,15 @@ def upload_results(
     if progress:
         progress(done, total)
     if todo:
+        by_source = {upload.path.name: (upload, digest) for upload, digest in todo}
 
-        def count(_: Outcome) -> None:
+        def count(outcome: Outcome) -> None:
+            """Keep each file's outcome as it comes in, so a cancelled reading loses none of what it read."""
             nonlocal done
             done += 1
+            found = by_source.get(outcome.source)
+            if found is not None:
+                workspace.store_outcomes([cache_entry(*found, outcome, mark)])
             if progress:
                 progress(done, total)
 
@@ -172,16 +177,19 @@ def upload_results(
         # uploaded name by :func:`named`.
         paths = [(upload.path, upload.path.name) for upload, _ in todo]
         read = read_batch(paths, rubrics, on_result=count, trust_roots=roots)
-        fresh = [
-            (upload.id, f"{digest}|{mark}" if sealed(o) else digest, pickle.dumps(o, pickle.HIGHEST_PROTOCOL))
-            for (upload, digest), o in zip(todo, read, strict=True)
-        ]
-        workspace.store_outcomes(fresh)
+        workspace.store_outcomes([cache_entry(u, d, o, mark) for (u, d), o in zip(todo, read, strict=True)])
         outcomes.update((upload.id, o) for (upload, _), o in zip(todo, read, strict=True))
     from generator.web.keying_pages import keyed_outcome
 
     keyed = keyed_outcome(workspace, rubrics)  # what was keyed in the 录入 page, applied like a keying workbook
     return combine([*(outcomes[upload.id] for upload in uploads), *([keyed] if keyed else [])], rubrics)
+
+
+def cache_entry(upload: Upload, digest: str, outcome: Outcome, mark: str) -> tuple[str, str, bytes]:
+    """An outcome as the workspace caches it: under its upload, keyed by the content (and, for a form with an
+    electronic seal, the trusted roots it was checked against)."""
+    key = f"{digest}|{mark}" if sealed(outcome) else digest
+    return upload.id, key, pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
 
 
 def trust_roots(workspace: Workspace) -> tuple[bytes, ...]:
